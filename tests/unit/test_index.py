@@ -1,0 +1,247 @@
+"""Local run index (legacy-core §2.4, legacy-support §5)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from pytest_mock import MockerFixture
+
+from infrastructure.tracking.mlflow import index as index_module
+from infrastructure.tracking.mlflow.file_locking import acquire_lock, release_lock
+from infrastructure.tracking.mlflow.index import (
+    find_in_mlflow_index,
+    get_mlflow_index_path,
+    update_mlflow_index,
+)
+
+H1 = "a" * 64
+H2 = "b" * 64
+H3 = "c" * 64
+URI = "sqlite:///tmp/mlflow.db"
+
+
+def write_mlflow_yaml(config_dir: Path, text: str) -> Path:
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "mlflow.yaml").write_text(text, encoding="utf-8")
+    return config_dir
+
+
+def read_index(path: Path) -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def test_path_from_root_dir(tmp_path: Path) -> None:
+    path = get_mlflow_index_path(tmp_path)
+    assert path == tmp_path / "outputs" / "cache" / "mlflow_index.json"
+
+
+def test_path_follows_config_dir_parent_not_root(tmp_path: Path) -> None:
+    config_dir = tmp_path / "elsewhere" / "cfg"
+    path = get_mlflow_index_path(tmp_path / "root", config_dir)
+    assert path == tmp_path / "elsewhere" / "outputs" / "cache" / "mlflow_index.json"
+
+
+def test_path_creates_cache_dir_on_read(tmp_path: Path) -> None:
+    path = get_mlflow_index_path(tmp_path)
+    assert path.parent.is_dir()
+    assert not path.exists()
+
+
+def test_path_uses_configured_file_name(tmp_path: Path) -> None:
+    config_dir = write_mlflow_yaml(tmp_path / "config", "index:\n  file_name: runs.json\n")
+    assert get_mlflow_index_path(tmp_path, config_dir).name == "runs.json"
+
+
+def test_update_writes_entry(tmp_path: Path) -> None:
+    before = datetime.now().isoformat()
+    path = update_mlflow_index(tmp_path, H1, "run1", "7", URI)
+    data = read_index(path)
+    assert list(data) == [H1]
+    entry = data[H1]
+    assert {k: entry[k] for k in ("run_id", "experiment_id", "tracking_uri")} == {
+        "run_id": "run1",
+        "experiment_id": "7",
+        "tracking_uri": URI,
+    }
+    assert datetime.fromisoformat(entry["updated_at"]).tzinfo is None
+    assert entry["updated_at"] >= before
+
+
+def test_update_file_is_indented_json(tmp_path: Path) -> None:
+    path = update_mlflow_index(tmp_path, H1, "run1", "7", URI)
+    assert path.read_text(encoding="utf-8").startswith('{\n  "' + H1 + '": {\n    "run_id"')
+
+
+def test_update_overwrites_and_keeps_position(tmp_path: Path) -> None:
+    update_mlflow_index(tmp_path, H1, "run1", "7", URI)
+    update_mlflow_index(tmp_path, H2, "run2", "7", URI)
+    path = update_mlflow_index(tmp_path, H1, "run1b", "8", URI)
+    data = read_index(path)
+    assert list(data) == [H1, H2]
+    assert (data[H1]["run_id"], data[H1]["experiment_id"]) == ("run1b", "8")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("", "r", "e", URI), (H1, "", "e", URI), (H1, "r", "", URI), (H1, "r", "e", "")],
+)
+def test_update_requires_all_values(tmp_path: Path, args: tuple[str, str, str, str]) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"^All parameters \(run_key_hash, run_id, experiment_id, tracking_uri\) are required$",
+    ):
+        update_mlflow_index(tmp_path, *args)
+
+
+def test_update_disabled_writes_nothing_but_creates_dir(tmp_path: Path) -> None:
+    config_dir = write_mlflow_yaml(tmp_path / "config", "index:\n  enabled: false\n")
+    path = update_mlflow_index(tmp_path, H1, "r", "e", URI, config_dir=config_dir)
+    assert path == tmp_path / "outputs" / "cache" / "mlflow_index.json"
+    assert path.parent.is_dir()
+    assert not path.exists()
+
+
+def test_lru_keeps_newest_by_updated_at(tmp_path: Path) -> None:
+    path = get_mlflow_index_path(tmp_path)
+    path.write_text(
+        json.dumps(
+            {
+                H1: {
+                    "run_id": "old",
+                    "experiment_id": "1",
+                    "tracking_uri": URI,
+                    "updated_at": "2000-01-01T00:00:00",
+                },
+                H2: {"run_id": "no_time", "experiment_id": "1", "tracking_uri": URI},
+            }
+        ),
+        encoding="utf-8",
+    )
+    update_mlflow_index(tmp_path, H3, "new", "1", URI, max_entries=2)
+    assert list(read_index(path)) == [H3, H1]
+
+
+def test_lru_sorts_newest_first_when_evicting(tmp_path: Path) -> None:
+    path = get_mlflow_index_path(tmp_path)
+    path.write_text(
+        json.dumps(
+            {
+                H1: {
+                    "run_id": "1",
+                    "experiment_id": "1",
+                    "tracking_uri": URI,
+                    "updated_at": "2001-01-01T00:00:00",
+                },
+                H2: {
+                    "run_id": "2",
+                    "experiment_id": "1",
+                    "tracking_uri": URI,
+                    "updated_at": "2002-01-01T00:00:00",
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
+    update_mlflow_index(tmp_path, H3, "3", "1", URI, max_entries=2)
+    assert list(read_index(path)) == [H3, H2]
+
+
+def test_max_entries_from_config(tmp_path: Path) -> None:
+    config_dir = write_mlflow_yaml(tmp_path / "config", "index:\n  max_entries: 1\n")
+    update_mlflow_index(tmp_path, H1, "r1", "e", URI, config_dir=config_dir)
+    path = update_mlflow_index(tmp_path, H2, "r2", "e", URI, config_dir=config_dir)
+    assert list(read_index(path)) == [H2]
+
+
+def test_explicit_zero_max_entries_empties_index(tmp_path: Path) -> None:
+    path = update_mlflow_index(tmp_path, H1, "r1", "e", URI, max_entries=0)
+    assert read_index(path) == {}
+
+
+def test_update_leaves_no_tmp_or_lock_file(tmp_path: Path) -> None:
+    path = update_mlflow_index(tmp_path, H1, "r1", "e", URI)
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mlflow_index.json"]
+
+
+def test_held_lock_times_out_and_writes_unlocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(index_module, "LOCK_TIMEOUT", 0.05)
+    path = get_mlflow_index_path(tmp_path)
+    held = acquire_lock(path, timeout=0.05)
+    assert held is not None
+    try:
+        with caplog.at_level(logging.WARNING, logger=index_module.__name__):
+            update_mlflow_index(tmp_path, H1, "r1", "e", URI)
+        assert read_index(path)[H1]["run_id"] == "r1"
+        assert "without a lock" in caplog.text
+        assert path.with_suffix(".lock").exists()  # the other holder's lock file is left alone
+    finally:
+        release_lock(held, path)
+
+
+def test_corrupt_index_raises_and_unlocks(tmp_path: Path) -> None:
+    path = get_mlflow_index_path(tmp_path)
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(json.JSONDecodeError):
+        update_mlflow_index(tmp_path, H1, "r1", "e", URI)
+    assert not path.with_suffix(".lock").exists()
+    assert path.read_text(encoding="utf-8") == "{not json"
+
+
+def test_write_error_removes_tmp_file(tmp_path: Path, mocker: MockerFixture) -> None:
+    mocker.patch("infrastructure.tracking.mlflow.index.os.replace", side_effect=OSError("disk"))
+    with pytest.raises(OSError, match="disk"):
+        update_mlflow_index(tmp_path, H1, "r1", "e", URI)
+    assert not get_mlflow_index_path(tmp_path).with_suffix(".tmp").exists()
+
+
+def test_find_returns_entry(tmp_path: Path) -> None:
+    update_mlflow_index(tmp_path, H1, "r1", "e1", URI)
+    assert find_in_mlflow_index(tmp_path, H1, URI) == {
+        "run_id": "r1",
+        "experiment_id": "e1",
+        "tracking_uri": URI,
+    }
+
+
+def test_find_without_uri_skips_check(tmp_path: Path) -> None:
+    update_mlflow_index(tmp_path, H1, "r1", "e1", URI)
+    assert find_in_mlflow_index(tmp_path, H1) == {"run_id": "r1", "experiment_id": "e1", "tracking_uri": URI}
+
+
+def test_find_uri_mismatch_warns_and_returns_none(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    update_mlflow_index(tmp_path, H1, "r1", "e1", URI)
+    with caplog.at_level(logging.WARNING, logger=index_module.__name__):
+        assert find_in_mlflow_index(tmp_path, H1, "file:///other") is None
+    assert "file:///other" in caplog.text
+
+
+def test_find_empty_hash_missing_file_missing_entry(tmp_path: Path) -> None:
+    assert find_in_mlflow_index(tmp_path, "") is None
+    assert find_in_mlflow_index(tmp_path, H1) is None
+    update_mlflow_index(tmp_path, H1, "r1", "e1", URI)
+    assert find_in_mlflow_index(tmp_path, H2) is None
+
+
+def test_find_ignores_enabled_flag(tmp_path: Path) -> None:
+    update_mlflow_index(tmp_path, H1, "r1", "e1", URI)
+    config_dir = write_mlflow_yaml(tmp_path / "disabled_cfg", "index:\n  enabled: false\n")
+    assert get_mlflow_index_path(tmp_path, config_dir) == get_mlflow_index_path(tmp_path)
+    assert find_in_mlflow_index(tmp_path, H1, config_dir=config_dir) is not None
+
+
+def test_find_corrupt_file_raises(tmp_path: Path) -> None:
+    get_mlflow_index_path(tmp_path).write_text("[oops", encoding="utf-8")
+    with pytest.raises(json.JSONDecodeError):
+        find_in_mlflow_index(tmp_path, H1)
+
+
+def test_find_rejects_experiment_name_keyword(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match="experiment_name"):
+        find_in_mlflow_index(tmp_path, H1, experiment_name="x")  # type: ignore[call-arg]
