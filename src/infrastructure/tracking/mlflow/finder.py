@@ -1,0 +1,279 @@
+"""Legacy run finder: priority strategies P1-P7 (legacy-support §3), defects included.
+
+Tier 1 as far as ``training.execution.tags.apply_lineage_tags`` reaches it, so the defects that
+change what lands in MLflow through that function are reproduced deliberately (``# [DEFECT]``):
+strict mode is never enabled by config, metadata.json is read under the wrong key, and the
+local-index strategy calls the index lookup with a keyword it does not accept.
+
+Filter strings interpolate values in single quotes without escaping (legacy hazard §12.1): a
+quote in a value makes MLflow reject the filter.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any, Callable, List, Optional
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+from infrastructure.naming.context import NamingContext
+from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
+from infrastructure.tracking.mlflow.config_loader import get_run_finder_config
+from infrastructure.tracking.mlflow.index import find_in_mlflow_index
+from infrastructure.tracking.mlflow.types import RunLookupReport
+
+logger = logging.getLogger(__name__)
+
+STRATEGY_DIRECT_RUN_ID = "direct_run_id"
+STRATEGY_METADATA_JSON = "metadata_json"
+STRATEGY_LOCAL_INDEX = "local_index"
+STRATEGY_TAG_RUN_KEY_HASH = "tag_run_key_hash"
+STRATEGY_TAG_CONTEXT = "tag_context"
+STRATEGY_RUN_NAME_TAG = "run_name_tag"
+STRATEGY_MOST_RECENT = "most_recent_fallback"
+ALL_STRATEGIES: tuple[str, ...] = (
+    STRATEGY_DIRECT_RUN_ID,
+    STRATEGY_METADATA_JSON,
+    STRATEGY_LOCAL_INDEX,
+    STRATEGY_TAG_RUN_KEY_HASH,
+    STRATEGY_TAG_CONTEXT,
+    STRATEGY_RUN_NAME_TAG,
+    STRATEGY_MOST_RECENT,
+)
+TRIAL_ID_STRATEGY = "trial_id_tag_search"
+
+# [DEFECT] legacy-support §3 P3: the legacy finder calls the index lookup with an
+# ``experiment_name=`` keyword that find_in_mlflow_index does not accept, so the call raises an
+# uncaught TypeError. The untyped alias keeps the deliberate bad call visible to mypy users
+# without a type error.
+_index_lookup: Callable[..., Any] = find_in_mlflow_index
+
+
+def _hit(run_id: str, strategy: str) -> RunLookupReport:
+    """A hit reports only the winning strategy."""
+    return RunLookupReport(found=True, run_id=run_id, strategy_used=strategy, strategies_attempted=[strategy])
+
+
+def _derive_root(root_dir: Optional[Path], output_dir: Optional[Path]) -> Optional[Path]:
+    """``root_dir``, else the fifth ancestor of ``output_dir`` (``.parent`` applied five times).
+
+    ``.parent`` saturates at the filesystem root (or ``.`` for a relative path), so a given
+    ``output_dir`` always yields a root, however shallow it is.
+    """
+    if root_dir:
+        return root_dir
+    if output_dir is not None:
+        return output_dir.parent.parent.parent.parent.parent
+    return None
+
+
+def find_mlflow_run(
+    experiment_name: str,
+    context: Optional[NamingContext] = None,
+    run_id: Optional[str] = None,
+    output_dir: Optional[Path] = None,
+    run_key_hash: Optional[str] = None,
+    strict: Optional[bool] = None,
+    root_dir: Optional[Path] = None,
+    config_dir: Optional[Path] = None,
+) -> RunLookupReport:
+    """Find a run in ``experiment_name`` by trying strategies P1-P7 in priority order.
+
+    Raises RuntimeError for an unknown experiment, ValueError on a strict miss (or an
+    incomplete context's run key) and TypeError from the local-index strategy (defect).
+    """
+    # Step 0: strict mode.
+    if strict is None:
+        if config_dir:
+            finder_config = get_run_finder_config(config_dir)
+            # [DEFECT] legacy-support §3 step 0: the config only holds "strict_mode_default";
+            # reading "strict" means config never enables strict mode.
+            strict = bool(finder_config.get("strict", False))
+        else:
+            strict = False
+
+    # Step 1: experiment.
+    client = MlflowClient()
+    try:
+        experiment = mlflow.get_experiment_by_name(experiment_name)
+        if experiment is None:
+            raise ValueError(f"Experiment '{experiment_name}' not found")
+        experiment_id = experiment.experiment_id
+    except Exception as exc:
+        raise RuntimeError(f"Could not get experiment '{experiment_name}': {exc}") from exc
+
+    # P1: direct run id.
+    if run_id:
+        try:
+            run = client.get_run(run_id)
+            if run.info.experiment_id == experiment_id:
+                return _hit(run_id, STRATEGY_DIRECT_RUN_ID)
+            logger.warning("Run %s belongs to another experiment; continuing", run_id)
+        except Exception as exc:
+            logger.warning("Could not get run %s: %s", run_id, exc)
+
+    # P2: metadata.json next to the outputs.
+    if output_dir is not None:
+        metadata_path = output_dir / "metadata.json"
+        if metadata_path.exists():
+            try:
+                with open(metadata_path, encoding="utf-8") as handle:
+                    metadata = json.load(handle)
+                # [DEFECT] legacy-support §3 P2: reads "mlflow_info"; the trackers write "mlflow".
+                metadata_run_id = metadata["mlflow_info"]["run_id"]
+                run = client.get_run(metadata_run_id)
+                if run.info.experiment_id == experiment_id:
+                    return _hit(run.info.run_id, STRATEGY_METADATA_JSON)
+            except Exception as exc:
+                logger.debug("metadata.json lookup failed: %s", exc)
+
+    # P3: local index (a hash given, or derived from the context; ValueError propagates).
+    if not run_key_hash and context:
+        run_key = build_mlflow_run_key(context)
+        run_key_hash = build_mlflow_run_key_hash(run_key)
+    if run_key_hash:
+        index_root = _derive_root(root_dir, output_dir)
+        if index_root:
+            # [DEFECT] legacy-support §3 P3: unsupported keyword -> uncaught TypeError.
+            entry = _index_lookup(
+                root_dir=index_root,
+                run_key_hash=run_key_hash,
+                experiment_name=experiment_name,
+                config_dir=config_dir,
+            )
+            if entry:
+                return _hit(entry["run_id"], STRATEGY_LOCAL_INDEX)
+
+    # P4: the run-key hash tag (no order_by: backend order).
+    if run_key_hash:
+        try:
+            runs = client.search_runs(
+                experiment_ids=[experiment_id],
+                filter_string=f"tags.code.run_key_hash = '{run_key_hash}'",
+                max_results=1,
+            )
+            if runs:
+                return _hit(runs[0].info.run_id, STRATEGY_TAG_RUN_KEY_HASH)
+        except Exception as exc:
+            logger.warning("Run-key-hash tag search failed: %s", exc)
+
+    # P5: context tags.
+    if not strict and context:
+        try:
+            clauses: List[str] = []
+            if context.stage:
+                clauses.append(f"tags.code.stage = '{context.stage}'")
+            if context.model:
+                clauses.append(f"tags.code.model = '{context.model}'")
+            if context.environment:
+                clauses.append(f"tags.code.env = '{context.environment}'")
+            if context.spec_fp:
+                clauses.append(f"tags.code.spec_fp = '{context.spec_fp}'")
+            clauses.append(f"tags.code.variant = '{context.variant}'")
+            runs = client.search_runs(
+                experiment_ids=[experiment_id],
+                filter_string=" AND ".join(clauses),
+                max_results=1,
+            )
+            if runs:
+                return _hit(runs[0].info.run_id, STRATEGY_TAG_CONTEXT)
+        except Exception as exc:
+            logger.warning("Context tag search failed: %s", exc)
+
+    # P6: run-name tag, only for a context carrying a run_name (a NamingContext never does).
+    context_run_name = getattr(context, "run_name", None)
+    if not strict and context_run_name:
+        try:
+            runs = client.search_runs(
+                experiment_ids=[experiment_id],
+                filter_string=f"tags.mlflow.runName = '{context_run_name}'",
+                max_results=1,
+            )
+            if runs:
+                return _hit(runs[0].info.run_id, STRATEGY_RUN_NAME_TAG)
+        except Exception as exc:
+            logger.warning("Run-name tag search failed: %s", exc)
+
+    # P7: the most recent run of the experiment, whatever it is.
+    if not strict:
+        try:
+            runs = client.search_runs(
+                experiment_ids=[experiment_id],
+                max_results=1,
+                order_by=["attributes.start_time DESC"],
+            )
+            if runs:
+                logger.warning("Falling back to the most recent run of experiment '%s'", experiment_name)
+                return _hit(runs[0].info.run_id, STRATEGY_MOST_RECENT)
+        except Exception as exc:
+            logger.warning("Most-recent run search failed: %s", exc)
+
+    # Step 3: miss.
+    if strict:
+        raise ValueError(
+            f"Could not find run in experiment '{experiment_name}' using strict mode (tried priorities 1-4)"
+        )
+    return RunLookupReport(
+        found=False,
+        strategies_attempted=list(ALL_STRATEGIES),
+        error=f"Could not find run in experiment '{experiment_name}' after trying all strategies",
+    )
+
+
+def find_run_by_trial_id(
+    trial_id: str,
+    experiment_name: Optional[str] = None,
+    config_dir: Optional[Path] = None,
+) -> RunLookupReport:
+    """Find a non-interrupted run tagged ``code.trial_id``; never raises.
+
+    The filter uses ``OR``/``IS NULL``, which stock MLflow rejects, so on stock MLflow this
+    always misses (legacy-support §3 [DEFECT], kept). ``config_dir`` is unused.
+    """
+    report = RunLookupReport(found=False, strategies_attempted=[TRIAL_ID_STRATEGY])
+    filter_string = (
+        f"tags.code.trial_id = '{trial_id}' AND "
+        "(tags.code.interrupted != 'true' OR tags.code.interrupted IS NULL)"
+    )
+    try:
+        client = MlflowClient()
+        if experiment_name:
+            experiment = client.get_experiment_by_name(experiment_name)
+            if experiment is None:
+                report.error = f"Experiment '{experiment_name}' not found"
+                return report
+            runs = client.search_runs(
+                experiment_ids=[experiment.experiment_id],
+                filter_string=filter_string,
+                max_results=1,
+                order_by=["start_time DESC"],
+            )
+            if runs:
+                report.found = True
+                report.run_id = runs[0].info.run_id
+                report.strategy_used = TRIAL_ID_STRATEGY
+                return report
+        else:
+            for experiment in client.search_experiments():
+                try:
+                    runs = client.search_runs(
+                        experiment_ids=[experiment.experiment_id],
+                        filter_string=filter_string,
+                        max_results=1,
+                        order_by=["start_time DESC"],
+                    )
+                except Exception as exc:
+                    logger.debug("Trial-id search in experiment %s failed: %s", experiment.experiment_id, exc)
+                    continue
+                if runs:
+                    report.found = True
+                    report.run_id = runs[0].info.run_id
+                    report.strategy_used = TRIAL_ID_STRATEGY
+                    return report
+        report.error = f"No run found with trial_id='{trial_id}'"
+    except Exception as exc:
+        report.error = f"Trial ID search failed: {exc}"
+    return report

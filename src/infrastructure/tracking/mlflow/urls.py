@@ -1,0 +1,33 @@
+"""Web URL of an MLflow run, derived from the global tracking URI (legacy-support §7).
+
+Only meaningful for server and Azure ML URIs; sqlite and file URIs yield non-web URLs
+(legacy hazard §12.13, kept as is).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import mlflow
+
+logger = logging.getLogger(__name__)
+
+
+def get_mlflow_run_url(experiment_id: str, run_id: str) -> str:
+    """Return ``<base>/#/experiments/<experiment_id>/runs/<run_id>`` for the current URI.
+
+    Base: an ``azureml://`` URI has every ``azureml://`` replaced by ``https://``; any other
+    Azure URI is cut before its first ``/mlflow``; everything else is used unchanged.
+    """
+    tracking_uri = mlflow.get_tracking_uri()
+    try:
+        if tracking_uri.startswith("azureml://"):
+            base_url = tracking_uri.replace("azureml://", "https://")
+        elif "azureml" in tracking_uri.lower():
+            base_url = tracking_uri.split("/mlflow")[0]
+        else:
+            base_url = tracking_uri
+        return f"{base_url}/#/experiments/{experiment_id}/runs/{run_id}"
+    except Exception as exc:
+        logger.warning("Could not build MLflow run URL: %s", exc)
+        return f"{tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}"

@@ -1,0 +1,238 @@
+"""apply_lineage_tags (legacy-core §4): what it finds, what it writes, what it prints."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any, Dict
+
+import mlflow
+import pytest
+from mlflow.entities import Run
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+from pytest_mock import MockerFixture
+
+from infrastructure.naming.context import NamingContext
+from training.execution.tags import apply_lineage_tags
+
+LINEAGE: Dict[str, Any] = {
+    "hpo_study_key_hash": "s" * 64,
+    "hpo_trial_key_hash": "t" * 64,
+    "hpo_trial_run_id": "trial-run",
+    "hpo_refit_run_id": "refit-run",
+    "hpo_sweep_run_id": "sweep-run",
+}
+FULL_LINEAGE_TAGS = {
+    "code.lineage.source": "hpo_best_selected",
+    "code.lineage.hpo_study_key_hash": "s" * 64,
+    "code.lineage.hpo_trial_key_hash": "t" * 64,
+    "code.lineage.hpo_trial_run_id": "trial-run",
+    "code.lineage.hpo_refit_run_id": "refit-run",
+    "code.lineage.hpo_sweep_run_id": "sweep-run",
+}
+CONTEXT = NamingContext(
+    process_type="final_training", model="bert", environment="local", spec_fp="s1", exec_fp="e1"
+)
+_START_TIMES = itertools.count(1_700_000_000_000, 1000)
+
+
+@pytest.fixture
+def client(local_mlflow: str) -> MlflowClient:
+    return MlflowClient()
+
+
+@pytest.fixture
+def experiment_id(client: MlflowClient) -> str:
+    return client.create_experiment("final")
+
+
+@pytest.fixture
+def dirs(tmp_path: Path) -> Dict[str, Path]:
+    return {
+        "output_dir": tmp_path / "outputs" / "final_training" / "bert",
+        "root_dir": tmp_path,
+        "config_dir": tmp_path / "config",
+    }
+
+
+def make_run(client: MlflowClient, experiment_id: str) -> str:
+    """A RUNNING, unstarted run that is strictly newer than the runs made before it."""
+    run_id: str = client.create_run(
+        experiment_id=experiment_id, run_name="final", start_time=next(_START_TIMES)
+    ).info.run_id
+    return run_id
+
+
+def stored(client: MlflowClient, run_id: str) -> Run:
+    return client.get_run(run_id)
+
+
+def test_newest_run_gets_trained_and_lineage_tags_and_ends_finished(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    make_run(client, experiment_id)
+    run_id = make_run(client, experiment_id)
+    apply_lineage_tags("final", None, lineage=dict(LINEAGE), **dirs)
+    run = stored(client, run_id)
+    assert run.data.tags == {
+        "mlflow.runName": "final",
+        "code.trained_on_full_data": "true",
+        **FULL_LINEAGE_TAGS,
+    }
+    assert run.info.status == "FINISHED"
+    assert run.info.end_time is not None
+    assert capsys.readouterr().out == (
+        f"✓ Set lineage tags in MLflow run {run_id[:12]}...\n   Lineage: {list(FULL_LINEAGE_TAGS)}\n"
+    )
+    assert mlflow.active_run() is None
+
+
+def test_input_lineage_is_not_mutated(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path]
+) -> None:
+    make_run(client, experiment_id)
+    lineage = dict(LINEAGE)
+    apply_lineage_tags("final", None, lineage=lineage, **dirs)
+    assert lineage == LINEAGE
+
+
+def test_empty_lineage_sets_only_the_trained_tag_with_the_literal_message(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = make_run(client, experiment_id)
+    apply_lineage_tags("final", None, lineage={"hpo_trial_run_id": "", "hpo_refit_run_id": None}, **dirs)
+    assert stored(client, run_id).data.tags == {
+        "mlflow.runName": "final",
+        "code.trained_on_full_data": "true",
+    }
+    assert capsys.readouterr().out == f"✓ Set code.trained_on_full_data tag in MLflow run {run_id[:12]}...\n"
+
+
+def test_registry_override_moves_the_trained_key_but_not_the_message(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    dirs["config_dir"].mkdir()
+    (dirs["config_dir"] / "tags.yaml").write_text(
+        "training:\n  trained_on_full_data: custom.full_data\n", encoding="utf-8"
+    )
+    run_id = make_run(client, experiment_id)
+    apply_lineage_tags("final", None, lineage={}, **dirs)
+    tags = stored(client, run_id).data.tags
+    assert tags["custom.full_data"] == "true"
+    assert "code.trained_on_full_data" not in tags
+    assert "code.trained_on_full_data tag" in capsys.readouterr().out
+
+
+def test_registry_error_inside_the_resumed_run_ends_it_failed(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    dirs["config_dir"].mkdir()
+    (dirs["config_dir"] / "tags.yaml").write_text("training:\n  trained_on_full_data: 5\n", encoding="utf-8")
+    run_id = make_run(client, experiment_id)
+    apply_lineage_tags("final", None, lineage=dict(LINEAGE), **dirs)
+    run = stored(client, run_id)
+    assert run.info.status == "FAILED"
+    assert run.data.tags == {"mlflow.runName": "final"}
+    assert capsys.readouterr().out.startswith("⚠ Could not set MLflow tags: ")
+
+
+def test_context_with_a_root_hits_the_finder_type_error_and_tags_nothing(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_id = make_run(client, experiment_id)
+    apply_lineage_tags("final", CONTEXT, lineage=dict(LINEAGE), **dirs)
+    captured = capsys.readouterr()
+    assert captured.out == (
+        "⚠ Could not set MLflow tags: find_in_mlflow_index() got an unexpected keyword argument "
+        "'experiment_name'\n"
+    )
+    assert captured.err.startswith("Traceback (most recent call last):")
+    assert "TypeError: find_in_mlflow_index() got an unexpected keyword argument" in captured.err
+    run = stored(client, run_id)
+    assert (run.info.status, run.data.tags) == ("RUNNING", {"mlflow.runName": "final"})
+
+
+def test_context_run_is_found_through_metadata_json(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path]
+) -> None:
+    run_id = make_run(client, experiment_id)
+    make_run(client, experiment_id)
+    dirs["output_dir"].mkdir(parents=True)
+    (dirs["output_dir"] / "metadata.json").write_text(json.dumps({"mlflow_info": {"run_id": run_id}}))
+    apply_lineage_tags("final", CONTEXT, lineage={}, **dirs)
+    assert stored(client, run_id).data.tags["code.trained_on_full_data"] == "true"
+
+
+def test_unknown_experiment_is_printed_not_raised(
+    local_mlflow: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    apply_lineage_tags("absent", None, lineage={}, **dirs)
+    assert capsys.readouterr().out == (
+        "⚠ Could not set MLflow tags: Could not get experiment 'absent': Experiment 'absent' not found\n"
+    )
+
+
+def test_empty_experiment_reports_that_no_run_was_found(
+    experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    apply_lineage_tags("final", None, lineage=dict(LINEAGE), **dirs)
+    assert capsys.readouterr().out == "⚠ Could not find MLflow run to apply lineage tags\n"
+
+
+def fail_first_searches(mocker: MockerFixture, failures: int) -> None:
+    """Make the first ``failures`` MlflowClient.search_runs calls fail."""
+    real_search = MlflowClient.search_runs
+    calls = itertools.count(1)
+
+    def search(self: MlflowClient, *args: Any, **kwargs: Any) -> Any:
+        if next(calls) <= failures:
+            raise MlflowException("search down")
+        return real_search(self, *args, **kwargs)
+
+    mocker.patch.object(MlflowClient, "search_runs", search)
+
+
+def test_direct_query_finds_the_run_when_the_finder_search_failed(
+    client: MlflowClient,
+    experiment_id: str,
+    dirs: Dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    mocker: MockerFixture,
+) -> None:
+    run_id = make_run(client, experiment_id)
+    fail_first_searches(mocker, failures=1)
+    apply_lineage_tags("final", None, lineage={}, **dirs)
+    assert capsys.readouterr().out == (
+        f"✓ Found MLflow run via direct query: {run_id[:12]}...\n"
+        f"✓ Set code.trained_on_full_data tag in MLflow run {run_id[:12]}...\n"
+    )
+    assert stored(client, run_id).info.status == "FINISHED"
+
+
+def test_direct_query_error_is_printed_then_not_found(
+    client: MlflowClient,
+    experiment_id: str,
+    dirs: Dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    mocker: MockerFixture,
+) -> None:
+    run_id = make_run(client, experiment_id)
+    fail_first_searches(mocker, failures=2)
+    apply_lineage_tags("final", None, lineage={}, **dirs)
+    assert capsys.readouterr().out == (
+        "⚠ Could not query MLflow for recent run: search down\n"
+        "⚠ Could not find MLflow run to apply lineage tags\n"
+    )
+    assert stored(client, run_id).info.status == "RUNNING"
+
+
+def test_active_fluent_run_makes_the_resume_fail_into_the_guard(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = make_run(client, experiment_id)
+    with mlflow.start_run(experiment_id="0"):
+        apply_lineage_tags("final", None, lineage={}, **dirs)
+    assert capsys.readouterr().out.startswith("⚠ Could not set MLflow tags: Run with UUID")
+    assert stored(client, target).data.tags == {"mlflow.runName": "final"}

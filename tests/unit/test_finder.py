@@ -1,0 +1,219 @@
+"""find_mlflow_run (legacy-support §3): strategies P1-P7, reports, errors, reproduced defects."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Dict, Optional
+
+import pytest
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+from pytest_mock import MockerFixture
+
+from infrastructure.naming.context import NamingContext
+from infrastructure.tracking.mlflow.finder import ALL_STRATEGIES, find_mlflow_run
+
+INDEX_TYPE_ERROR = "find_in_mlflow_index() got an unexpected keyword argument 'experiment_name'"
+HPO_CONTEXT = NamingContext(process_type="hpo", model="bert", environment="local", trial_id="trial_1")
+
+
+@pytest.fixture
+def client(local_mlflow: str) -> MlflowClient:
+    return MlflowClient()
+
+
+@pytest.fixture
+def experiment_id(client: MlflowClient) -> str:
+    return client.create_experiment("exp")
+
+
+_START_TIMES = itertools.count(1_700_000_000_000, 1000)
+
+
+def make_run(client: MlflowClient, experiment_id: str, tags: Optional[Dict[str, str]] = None) -> str:
+    """Create a run that starts strictly later than every run made before it (no recency ties)."""
+    run = client.create_run(experiment_id=experiment_id, tags=tags or {}, start_time=next(_START_TIMES))
+    run_id: str = run.info.run_id
+    return run_id
+
+
+def write_metadata(output_dir: Path, content: Dict[str, object]) -> None:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    (output_dir / "metadata.json").write_text(json.dumps(content), encoding="utf-8")
+
+
+# --- step 1: experiment -----------------------------------------------------------------------
+
+
+def test_unknown_experiment_raises_runtime_error(local_mlflow: str) -> None:
+    with pytest.raises(RuntimeError) as excinfo:
+        find_mlflow_run("absent")
+    assert str(excinfo.value) == "Could not get experiment 'absent': Experiment 'absent' not found"
+
+
+# --- P1 / P2 ----------------------------------------------------------------------------------
+
+
+def test_direct_run_id_hit_reports_only_the_winning_strategy(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    run_id = make_run(client, experiment_id)
+    make_run(client, experiment_id)  # newer: would win P7
+    report = find_mlflow_run("exp", run_id=run_id)
+    assert (report.found, report.run_id) == (True, run_id)
+    assert report.strategy_used == "direct_run_id"
+    assert report.strategies_attempted == ["direct_run_id"]
+    assert report.error is None
+
+
+def test_direct_run_id_from_another_experiment_moves_on(client: MlflowClient, experiment_id: str) -> None:
+    foreign = make_run(client, client.create_experiment("other"))
+    local = make_run(client, experiment_id)
+    report = find_mlflow_run("exp", run_id=foreign)
+    assert (report.run_id, report.strategy_used) == (local, "most_recent_fallback")
+
+
+def test_metadata_json_mlflow_info_run_id_is_found(
+    client: MlflowClient, experiment_id: str, tmp_path: Path
+) -> None:
+    run_id = make_run(client, experiment_id)
+    make_run(client, experiment_id)
+    write_metadata(tmp_path / "out", {"mlflow_info": {"run_id": run_id}})
+    report = find_mlflow_run("exp", output_dir=tmp_path / "out")
+    assert (report.run_id, report.strategy_used) == (run_id, "metadata_json")
+
+
+def test_metadata_json_in_the_trackers_mlflow_format_never_matches(
+    client: MlflowClient, experiment_id: str, tmp_path: Path
+) -> None:
+    run_id = make_run(client, experiment_id)
+    newest = make_run(client, experiment_id)
+    write_metadata(tmp_path / "out", {"mlflow": {"run_id": run_id}})
+    report = find_mlflow_run("exp", output_dir=tmp_path / "out")
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+
+
+# --- P3: the index lookup defect --------------------------------------------------------------
+
+
+def test_hash_with_root_dir_raises_the_index_type_error(experiment_id: str, tmp_path: Path) -> None:
+    with pytest.raises(TypeError) as excinfo:
+        find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
+    assert str(excinfo.value) == INDEX_TYPE_ERROR
+
+
+def test_context_with_output_dir_derives_a_root_and_raises_the_index_type_error(
+    experiment_id: str, tmp_path: Path
+) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'experiment_name'"):
+        find_mlflow_run("exp", context=HPO_CONTEXT, output_dir=tmp_path / "a" / "b" / "c" / "d" / "e" / "f")
+
+
+def test_shallow_output_dir_still_derives_a_root(experiment_id: str) -> None:
+    with pytest.raises(TypeError, match="unexpected keyword argument 'experiment_name'"):
+        find_mlflow_run("exp", context=HPO_CONTEXT, output_dir=Path("out"))
+
+
+def test_incomplete_context_raises_the_run_key_value_error(experiment_id: str) -> None:
+    refit = NamingContext(process_type="hpo_refit", model="bert", environment="local")
+    with pytest.raises(ValueError, match="HPO refit requires trial_id for run_key"):
+        find_mlflow_run("exp", context=refit)
+
+
+# --- P4 / P5 / P7 -----------------------------------------------------------------------------
+
+
+def test_run_key_hash_tag_is_found_without_a_root(client: MlflowClient, experiment_id: str) -> None:
+    run_id = make_run(client, experiment_id, {"code.run_key_hash": "h" * 64})
+    make_run(client, experiment_id)
+    report = find_mlflow_run("exp", run_key_hash="h" * 64)
+    assert (report.run_id, report.strategy_used) == (run_id, "tag_run_key_hash")
+
+
+def test_quote_in_the_hash_breaks_the_filter_and_is_swallowed(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    newest = make_run(client, experiment_id, {"code.run_key_hash": "it's"})
+    report = find_mlflow_run("exp", run_key_hash="it's")
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+
+
+def test_context_tags_are_matched(client: MlflowClient, experiment_id: str) -> None:
+    run_id = make_run(client, experiment_id, {"code.model": "bert", "code.env": "local", "code.variant": "1"})
+    make_run(client, experiment_id, {"code.model": "roberta", "code.env": "local", "code.variant": "1"})
+    report = find_mlflow_run("exp", context=HPO_CONTEXT)
+    assert (report.run_id, report.strategy_used) == (run_id, "tag_context")
+
+
+def test_context_with_a_stage_never_matches_tracker_tags(client: MlflowClient, experiment_id: str) -> None:
+    tracker_run = make_run(
+        client,
+        experiment_id,
+        {"code.stage": "hpo", "code.model": "bert", "code.env": "local", "code.variant": "1"},
+    )
+    staged = NamingContext(
+        process_type="hpo", model="bert", environment="local", trial_id="trial_1", stage="hpo_trial"
+    )
+    report = find_mlflow_run("exp", context=staged)
+    assert (report.run_id, report.strategy_used) == (tracker_run, "most_recent_fallback")
+
+
+def test_most_recent_fallback_returns_the_newest_run_in_any_status(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    make_run(client, experiment_id)
+    newest = make_run(client, experiment_id)
+    client.set_terminated(newest, status="FAILED")
+    report = find_mlflow_run("exp")
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+
+
+# --- step 3: misses and strict mode -----------------------------------------------------------
+
+
+def test_non_strict_miss_lists_all_seven_strategies(experiment_id: str) -> None:
+    report = find_mlflow_run("exp", run_id="missing")
+    assert report.found is False
+    assert report.run_id is None
+    assert (
+        report.strategies_attempted
+        == list(ALL_STRATEGIES)
+        == [
+            "direct_run_id",
+            "metadata_json",
+            "local_index",
+            "tag_run_key_hash",
+            "tag_context",
+            "run_name_tag",
+            "most_recent_fallback",
+        ]
+    )
+    assert report.error == "Could not find run in experiment 'exp' after trying all strategies"
+
+
+def test_search_error_in_the_fallback_is_reported_as_a_miss(
+    client: MlflowClient, experiment_id: str, mocker: MockerFixture
+) -> None:
+    make_run(client, experiment_id)
+    mocker.patch.object(MlflowClient, "search_runs", side_effect=MlflowException("search down"))
+    assert find_mlflow_run("exp").found is False
+
+
+def test_strict_miss_raises_and_skips_the_fallbacks(client: MlflowClient, experiment_id: str) -> None:
+    make_run(client, experiment_id)
+    with pytest.raises(ValueError) as excinfo:
+        find_mlflow_run("exp", strict=True)
+    assert str(excinfo.value) == (
+        "Could not find run in experiment 'exp' using strict mode (tried priorities 1-4)"
+    )
+
+
+def test_config_never_enables_strict_mode(client: MlflowClient, experiment_id: str, tmp_path: Path) -> None:
+    config_dir = tmp_path / "config"
+    config_dir.mkdir()
+    (config_dir / "mlflow.yaml").write_text("run_finder:\n  strict_mode_default: true\n", encoding="utf-8")
+    newest = make_run(client, experiment_id)
+    report = find_mlflow_run("exp", config_dir=config_dir)
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")

@@ -1,0 +1,295 @@
+"""create_child_run (legacy-core §1.1): happy path and the F1/F2/F3 fallbacks, on a real store.
+
+The Azure branch is exercised in test_runs_create_child_run_azure.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import mlflow
+import pytest
+from mlflow.entities import Run
+from mlflow.exceptions import MlflowException
+from mlflow.tracking import MlflowClient
+from pytest_mock import MockerFixture
+
+from infrastructure.tracking.mlflow.runs import create_child_run
+
+PARENT_TAG = "mlflow.parentRunId"
+
+
+def user_tags(run: Run) -> Dict[str, str]:
+    """Tags minus the ones fluent start_run adds (mlflow.user, mlflow.source.*)."""
+    return {
+        key: value
+        for key, value in run.data.tags.items()
+        if key != "mlflow.user" and not key.startswith("mlflow.source.")
+    }
+
+
+def runs_named(client: MlflowClient, experiment_id: str, name: str) -> list[Run]:
+    return list(
+        client.search_runs(experiment_ids=[experiment_id], filter_string=f"attributes.run_name = '{name}'")
+    )
+
+
+@pytest.fixture
+def client(local_mlflow: str) -> MlflowClient:
+    return MlflowClient()
+
+
+@pytest.fixture
+def experiment_id(client: MlflowClient) -> str:
+    return client.create_experiment("hpo")
+
+
+@pytest.fixture
+def parent_id(client: MlflowClient, experiment_id: str) -> str:
+    return str(client.create_run(experiment_id=experiment_id, run_name="sweep").info.run_id)
+
+
+# --- happy path -------------------------------------------------------------------------------
+
+
+def test_happy_path_yields_none_with_the_child_active(client: MlflowClient, parent_id: str) -> None:
+    with create_child_run(parent_id, "3") as yielded:
+        active = mlflow.active_run()
+        assert active is not None
+        child = client.get_run(active.info.run_id)
+    assert yielded is None
+    assert child.info.run_name == "trial_3"
+    assert child.info.run_id != parent_id
+
+
+def test_happy_path_child_lives_in_the_parents_experiment_with_parent_and_trial_tags(
+    client: MlflowClient, experiment_id: str, parent_id: str
+) -> None:
+    with create_child_run(parent_id, "3"):
+        child_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
+    child = client.get_run(child_id)
+    assert child.info.experiment_id == experiment_id
+    assert user_tags(child) == {PARENT_TAG: parent_id, "trial_number": "3", "mlflow.runName": "trial_3"}
+
+
+def test_happy_path_ends_the_child_finished_and_leaves_no_active_run(
+    client: MlflowClient, parent_id: str
+) -> None:
+    with create_child_run(parent_id, "0"):
+        child_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
+    assert client.get_run(child_id).info.status == "FINISHED"
+    assert mlflow.active_run() is None
+
+
+def test_body_exception_is_reraised_and_the_child_still_ends_finished(
+    client: MlflowClient, parent_id: str
+) -> None:
+    child_id = ""
+    with pytest.raises(KeyError, match="body failed"), create_child_run(parent_id, "1"):
+        child_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
+        raise KeyError("body failed")
+    assert client.get_run(child_id).info.status == "FINISHED"
+
+
+def test_additional_tags_win_over_the_built_tags_including_the_parent_tag(
+    client: MlflowClient, parent_id: str
+) -> None:
+    extra = {PARENT_TAG: "someone-else", "trial_number": "override", "stage": "hpo"}
+    with create_child_run(parent_id, "2", additional_tags=extra):
+        child_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
+    tags = user_tags(client.get_run(child_id))
+    assert tags == {
+        PARENT_TAG: "someone-else",
+        "trial_number": "override",
+        "stage": "hpo",
+        "mlflow.runName": "trial_2",
+    }
+
+
+def test_non_string_trial_number_is_rendered_in_name_and_tag(client: MlflowClient, parent_id: str) -> None:
+    with create_child_run(parent_id, None):  # type: ignore[arg-type]
+        child = client.get_run(mlflow.active_run().info.run_id)  # type: ignore[union-attr]
+    assert child.info.run_name == "trial_None"
+    assert child.data.tags["trial_number"] == "None"
+
+
+def test_unreadable_parent_falls_back_to_the_named_experiment(client: MlflowClient) -> None:
+    named_id = client.create_experiment("named")
+    with create_child_run("missing-parent", "4", experiment_name="named"):
+        child = client.get_run(mlflow.active_run().info.run_id)  # type: ignore[union-attr]
+    assert child.info.experiment_id == named_id
+    assert child.data.tags[PARENT_TAG] == "missing-parent"
+
+
+def test_active_run_experiment_is_used_when_parent_and_name_give_none(client: MlflowClient) -> None:
+    outer_experiment = client.create_experiment("outer")
+    with mlflow.start_run(experiment_id=outer_experiment) as outer:
+        with pytest.raises(Exception, match="is already active"), create_child_run("missing-parent", "5"):
+            pass
+        orphans = [
+            run
+            for run in client.search_runs(experiment_ids=[outer_experiment])
+            if run.info.run_id != outer.info.run_id
+        ]
+    assert [run.info.run_name for run in orphans] == ["trial_5"]
+    assert orphans[0].info.status == "RUNNING"
+
+
+# --- F1: no experiment ------------------------------------------------------------------------
+
+
+def test_f1_yields_an_independent_active_run_with_parent_and_trial_tags_only(client: MlflowClient) -> None:
+    with create_child_run("missing-parent", "7", additional_tags={"extra": "dropped"}) as yielded:
+        run_id = yielded.info.run_id
+        assert yielded is mlflow.active_run()
+    run = client.get_run(run_id)
+    assert run.info.run_name == "trial_7"
+    assert run.info.experiment_id == "0"
+    assert user_tags(run) == {PARENT_TAG: "missing-parent", "trial_number": "7", "mlflow.runName": "trial_7"}
+    assert run.info.status == "FINISHED"
+
+
+def test_f1_uses_the_fluent_active_experiment(client: MlflowClient) -> None:
+    chosen = mlflow.set_experiment("chosen").experiment_id
+    with create_child_run("missing-parent", "7") as yielded:
+        run_id = yielded.info.run_id
+    assert client.get_run(run_id).info.experiment_id == chosen
+
+
+def test_f1_body_exception_ends_the_run_failed(client: MlflowClient) -> None:
+    run_id = ""
+    with pytest.raises(ValueError, match="boom"), create_child_run("missing-parent", "8") as yielded:
+        run_id = yielded.info.run_id
+        raise ValueError("boom")
+    assert client.get_run(run_id).info.status == "FAILED"
+
+
+def test_f1_tag_guard_skips_trial_number_when_the_parent_tag_fails(
+    client: MlflowClient, mocker: MockerFixture
+) -> None:
+    real_set_tag = mlflow.set_tag
+
+    def fail_on_parent_tag(key: str, value: Any) -> None:
+        if key == PARENT_TAG:
+            raise MlflowException("tag write failed")
+        real_set_tag(key, value)
+
+    mocker.patch.object(mlflow, "set_tag", side_effect=fail_on_parent_tag)
+    with create_child_run("missing-parent", "9") as yielded:
+        run_id = yielded.info.run_id
+    tags = client.get_run(run_id).data.tags
+    assert PARENT_TAG not in tags
+    assert "trial_number" not in tags
+
+
+def test_f1_with_none_parent_raises_type_error_before_any_run(client: MlflowClient) -> None:
+    with pytest.raises(TypeError), create_child_run(None, "1"):  # type: ignore[arg-type]
+        pass
+    assert client.search_runs(experiment_ids=["0"]) == []
+    assert mlflow.active_run() is None
+
+
+# --- F2: create with tags failed --------------------------------------------------------------
+
+
+def test_f2_run_name_conflict_creates_without_tags_then_renames_via_set_tag(
+    client: MlflowClient, experiment_id: str, parent_id: str
+) -> None:
+    with create_child_run(parent_id, "2", additional_tags={"mlflow.runName": "custom"}) as yielded:
+        child_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
+    child = client.get_run(child_id)
+    assert yielded is None
+    assert child.info.run_name == "custom"
+    assert user_tags(child) == {PARENT_TAG: parent_id, "trial_number": "2", "mlflow.runName": "custom"}
+    assert child.info.status == "FINISHED"
+    assert len(client.search_runs(experiment_ids=[experiment_id])) == 2  # parent + one child
+
+
+def test_f2_after_a_successful_create_leaves_two_child_runs(
+    client: MlflowClient, experiment_id: str, parent_id: str, mocker: MockerFixture
+) -> None:
+    real_get_run = MlflowClient.get_run
+    failed_once: list[str] = []
+
+    def fail_first_child_read(self: MlflowClient, run_id: str) -> Run:
+        if run_id != parent_id and not failed_once:
+            failed_once.append(run_id)
+            raise MlflowException("read failed")
+        return real_get_run(self, run_id)
+
+    mocker.patch.object(MlflowClient, "get_run", fail_first_child_read)
+    with create_child_run(parent_id, "6"):
+        started_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
+    children = {run.info.run_id: run for run in runs_named(client, experiment_id, "trial_6")}
+    assert set(children) == {failed_once[0], started_id}
+    assert children[failed_once[0]].info.status == "RUNNING"
+    assert children[started_id].info.status == "FINISHED"
+    assert all(run.data.tags[PARENT_TAG] == parent_id for run in children.values())
+
+
+def test_f2_skips_tags_that_fail_to_set(client: MlflowClient, parent_id: str, mocker: MockerFixture) -> None:
+    real_set_tag = MlflowClient.set_tag
+
+    def fail_trial_number(self: MlflowClient, run_id: str, key: str, value: Any, **kwargs: Any) -> None:
+        if key == "trial_number":
+            raise MlflowException("tag write failed")
+        real_set_tag(self, run_id, key, value, **kwargs)
+
+    mocker.patch.object(MlflowClient, "set_tag", fail_trial_number)
+    with create_child_run(parent_id, "2", additional_tags={"mlflow.runName": "custom"}):
+        child = client.get_run(mlflow.active_run().info.run_id)  # type: ignore[union-attr]
+    assert "trial_number" not in child.data.tags
+    assert child.data.tags[PARENT_TAG] == parent_id
+    assert child.info.run_name == "custom"
+
+
+def test_f2_own_create_failure_surfaces_at_with_entry(
+    client: MlflowClient, experiment_id: str, parent_id: str, mocker: MockerFixture
+) -> None:
+    mocker.patch.object(MlflowClient, "create_run", side_effect=MlflowException("store down"))
+    entered = False
+    with pytest.raises(MlflowException, match="store down"), create_child_run(parent_id, "1"):
+        entered = True
+    assert not entered
+    assert mlflow.active_run() is None
+
+
+# --- F3: start failed -------------------------------------------------------------------------
+
+
+def test_f3_yields_a_fresh_named_run_and_leaves_the_child_running(
+    client: MlflowClient, experiment_id: str, parent_id: str
+) -> None:
+    other_id = mlflow.set_experiment("other").experiment_id  # R3: start_run(run_id=child) now raises
+    with create_child_run(parent_id, "3", additional_tags={"extra": "x"}) as yielded:
+        fallback_id = yielded.info.run_id
+        assert mlflow.active_run() is yielded
+    fallback = client.get_run(fallback_id)
+    assert fallback.info.experiment_id == other_id
+    assert fallback.info.run_name == "trial_3"
+    assert user_tags(fallback) == {"mlflow.runName": "trial_3"}
+    assert fallback.info.status == "FINISHED"
+    [child] = runs_named(client, experiment_id, "trial_3")
+    assert child.info.status == "RUNNING"
+    assert child.data.tags["extra"] == "x"
+
+
+def test_f3_body_exception_ends_the_fallback_run_failed(client: MlflowClient, parent_id: str) -> None:
+    mlflow.set_experiment("other")
+    fallback_id = ""
+    with pytest.raises(RuntimeError, match="body"), create_child_run(parent_id, "3") as yielded:
+        fallback_id = yielded.info.run_id
+        raise RuntimeError("body")
+    assert client.get_run(fallback_id).info.status == "FAILED"
+
+
+def test_none_parent_with_a_known_experiment_diverts_into_f2_and_f3(client: MlflowClient) -> None:
+    named_id = client.create_experiment("named")
+    with create_child_run(None, "1", experiment_name="named") as yielded:  # type: ignore[arg-type]
+        fallback_id = yielded.info.run_id
+    [orphan] = runs_named(client, named_id, "trial_1")
+    assert orphan.info.status == "RUNNING"
+    assert user_tags(orphan) == {PARENT_TAG: "None", "trial_number": "1", "mlflow.runName": "trial_1"}
+    fallback = client.get_run(fallback_id)
+    assert fallback.info.experiment_id == "0"
+    assert fallback.info.status == "FINISHED"
