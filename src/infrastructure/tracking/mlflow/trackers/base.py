@@ -1,0 +1,194 @@
+"""Shared tracker plumbing: stage switch, guarded run start, base tags, index update, artifact upload.
+
+Every ``start_*_run`` follows one lifecycle (``tracked_run``): a disabled stage yields None
+without a run; a failed ``mlflow.start_run`` yields None; a failed setup ends the started run
+FAILED and yields None; otherwise the ActiveRun is yielded once and ends FINISHED, or FAILED
+when the body raises (the exception propagates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tarfile
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import mlflow
+from mlflow.tracking import MlflowClient
+
+from infrastructure.naming.context import NamingContext
+from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
+from infrastructure.tracking.mlflow.config_loader import get_tracking_config
+from infrastructure.tracking.mlflow.index import update_mlflow_index
+from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path, retry_with_backoff
+
+logger = logging.getLogger(__name__)
+
+#: Retry budgets (total attempts, base delay in seconds) per upload kind.
+ARTIFACT_RETRY = (5, 2.0)
+CONVERSION_RETRY = (3, 2.0)
+MANIFEST_RETRY = (3, 1.0)
+
+
+def quote_filter_value(value: object) -> str:
+    """An MLflow filter string literal: single-quoted, or double-quoted when the value holds a ``'``.
+
+    MLflow's filter grammar has no escapes, so a value holding both quote kinds is rejected.
+    """
+    text = str(value)
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    raise ValueError(f"Cannot quote filter value containing both quote kinds: {text!r}")
+
+
+def is_stage_enabled(stage: str, config_dir: Optional[Path]) -> bool:
+    """``tracking.<stage>.enabled`` (default True); config errors count as enabled."""
+    try:
+        return bool(get_tracking_config(config_dir, stage=stage).get("enabled", True))
+    except Exception as exc:
+        logger.warning("Could not read tracking config for %s: %s", stage, exc)
+        return True
+
+
+def stage_option(stage: str, option: str, config_dir: Optional[Path], default: bool = True) -> bool:
+    """A boolean ``tracking.<stage>.<option>`` (default ``default``); config errors give the default."""
+    try:
+        return bool(get_tracking_config(config_dir, stage=stage).get(option, default))
+    except Exception as exc:
+        logger.warning("Could not read tracking config %s.%s: %s", stage, option, exc)
+        return default
+
+
+@contextmanager
+def tracked_run(
+    run_name: str,
+    stage: str,
+    config_dir: Optional[Path],
+    setup: Callable[[Any], None],
+) -> Iterator[Optional[Any]]:
+    """Run ``mlflow.start_run(run_name=...)``, apply ``setup(active_run)``, yield the ActiveRun once."""
+    if not is_stage_enabled(stage, config_dir):
+        logger.info("MLflow tracking disabled for stage %s; no run created", stage)
+        yield None
+        return
+    try:
+        active_run = mlflow.start_run(run_name=run_name)
+    except Exception as exc:
+        logger.warning("Could not start MLflow run %r: %s", run_name, exc)
+        yield None
+        return
+    try:
+        setup(active_run)
+    except Exception as exc:
+        logger.warning("Setting up MLflow run %r failed: %s; ending it FAILED", run_name, exc)
+        mlflow.end_run(status="FAILED")
+        yield None
+        return
+    with active_run:
+        yield active_run
+
+
+class BaseTracker:
+    """Binds an experiment on the current tracking URI (the URI itself is left alone)."""
+
+    def __init__(self, experiment_name: str) -> None:
+        self.experiment_name = experiment_name
+        try:
+            mlflow.set_experiment(experiment_name)
+        except Exception as exc:
+            logger.warning("Could not set MLflow experiment %r: %s", experiment_name, exc)
+
+
+def update_index_for_run(
+    context: Optional[NamingContext], run: Any, output_dir: Optional[Path]
+) -> None:
+    """Record the run in the local index under the context's run key; every error is swallowed."""
+    if context is None:
+        return
+    try:
+        config_dir = infer_config_dir_from_path(output_dir)
+        run_key_hash = build_mlflow_run_key_hash(build_mlflow_run_key(context))
+        update_mlflow_index(
+            root_dir=config_dir.parent,
+            run_key_hash=run_key_hash,
+            run_id=run.info.run_id,
+            experiment_id=run.info.experiment_id,
+            tracking_uri=mlflow.get_tracking_uri(),
+            config_dir=config_dir,
+        )
+    except Exception as exc:
+        logger.warning("Could not update the MLflow index: %s", exc)
+
+
+def log_artifact_with_retry(
+    local_path: Path,
+    artifact_path: Optional[str] = None,
+    run_id: Optional[str] = None,
+    retry: tuple[int, float] = ARTIFACT_RETRY,
+) -> None:
+    """Upload one file to ``run_id`` (client) or to the active run (fluent), retrying transient errors."""
+    attempts, base_delay = retry
+
+    def upload() -> None:
+        if run_id is not None:
+            MlflowClient().log_artifact(run_id, str(local_path), artifact_path)
+        else:
+            mlflow.log_artifact(str(local_path), artifact_path)
+
+    retry_with_backoff(
+        upload, max_retries=attempts, base_delay=base_delay, operation_name=f"upload {local_path.name}"
+    )
+
+
+def build_manifest(directory: Path) -> Dict[str, Any]:
+    """``{"file_count", "total_size", "files": [{"path", "size", "sha256"}]}`` for a directory tree."""
+    files: list[Dict[str, Any]] = []
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        files.append(
+            {
+                "path": path.relative_to(directory).as_posix(),
+                "size": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+            }
+        )
+    return {
+        "file_count": len(files),
+        "total_size": sum(int(f["size"]) for f in files),
+        "files": files,
+    }
+
+
+def write_archive(source_dir: Path, archive_path: Path) -> Path:
+    """tar.gz of ``source_dir`` (entries relative to it) at ``archive_path``."""
+    with tarfile.open(archive_path, "w:gz") as archive:
+        archive.add(source_dir, arcname=".")
+    return archive_path
+
+
+def upload_directory_archive(
+    source_dir: Path,
+    archive_name: str,
+    manifest_name: str,
+    archive_artifact_path: Optional[str] = None,
+    run_id: Optional[str] = None,
+) -> bool:
+    """Archive ``source_dir`` and upload the archive and its JSON manifest; False if the dir is missing."""
+    if not source_dir.is_dir():
+        logger.warning("Checkpoint directory %s not found; nothing uploaded", source_dir)
+        return False
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_dir = Path(tmp)
+        archive = write_archive(source_dir, tmp_dir / archive_name)
+        manifest = tmp_dir / manifest_name
+        manifest.write_text(json.dumps(build_manifest(source_dir), indent=2), encoding="utf-8")
+        log_artifact_with_retry(archive, archive_artifact_path, run_id, ARTIFACT_RETRY)
+        log_artifact_with_retry(manifest, None, run_id, MANIFEST_RETRY)
+    return True
