@@ -67,5 +67,5 @@ def provenance(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """Run the end-to-end pipeline into a persistent local store and print its run tree."""
     _install(session)
-    session.run("python", "-m", "demo", *session.posargs, env={"PYTHONPATH": "benchmarks"})
+    session.run("python", "-m", "pipeline_demo", *session.posargs)
 
