@@ -1,0 +1,159 @@
+"""Golden scenarios: runs.create_child_run fault paths (legacy-core §1.1 steps 2, 3, 5-9; §9.1.8).
+
+Real store calls are made to fail with ``store_faults`` to reach the guarded branches: the parent
+read, the guarded create G and its reads, F2's create and per-tag writes, the start of the child,
+the F1/F3 fluent runs, and the Azure-only re-read, verification read and tag repair. Matchers pick
+calls by what they are (see _support_child_run), so the goldens hold on every backend.
+"""
+
+from __future__ import annotations
+
+from _support_child_run import (
+    MISSING_RUN_ID,
+    PARENT_TAG,
+    arrange,
+    client_read_of_new_run,
+    create_named,
+    read_of,
+    read_of_active_run,
+    resume_update,
+    run_child,
+    tag_key_is,
+)
+
+
+# -- G fails -> F2 -------------------------------------------------------------------------------
+def test_create_with_tags_failing_once_creates_without_tags_then_sets_each_tag(
+    tracking_store, golden, store_faults
+):
+    known = arrange(tracking_store.client)
+    store_faults.fail("create_run", calls=1)
+    golden.check(result=run_child(golden, known.parent_id, "3", additional_tags={"extra": "x"}))
+
+
+def test_f2_skips_a_failing_tag_write_and_sets_the_following_tags(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    store_faults.fail("create_run", calls=1)
+    store_faults.fail("set_tag", calls=1, match=tag_key_is(PARENT_TAG))
+    golden.check(result=run_child(golden, known.parent_id, "3", additional_tags={"extra": "x"}))
+
+
+def test_f2_create_failing_too_raises_at_entry_and_creates_no_child(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    store_faults.fail("create_run", calls=[1, 2])
+    golden.check(result=run_child(golden, known.parent_id, "3"))
+
+
+def test_child_read_failing_after_create_leaves_two_child_runs(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    store_faults.fail("get_run", calls=1, match=client_read_of_new_run(known))
+    golden.check(result=run_child(golden, known.parent_id, "3"))
+
+
+# -- experiment id sources -----------------------------------------------------------------------
+def test_parent_read_failing_falls_back_to_the_experiment_name(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    store_faults.fail("get_run", calls=1, match=read_of(known.parent_id))
+    golden.check(result=run_child(golden, known.parent_id, "3", experiment_name="named"))
+
+
+def test_parent_read_failing_without_experiment_name_falls_back_to_an_independent_run(
+    tracking_store, golden, store_faults
+):
+    known = arrange(tracking_store.client)
+    store_faults.fail("get_run", calls=1, match=read_of(known.parent_id))
+    golden.check(result=run_child(golden, known.parent_id, "3"))
+
+
+# -- start of the child fails -> F3 --------------------------------------------------------------
+def test_start_failing_diverts_into_an_unrelated_fallback_run_and_orphans_the_child(
+    tracking_store, golden, store_faults
+):
+    known = arrange(tracking_store.client)
+    store_faults.fail("update_run_info", calls=1, match=resume_update)
+    golden.check(result=run_child(golden, known.parent_id, "3", additional_tags={"extra": "x"}))
+
+
+def test_start_and_fallback_start_failing_raises_at_entry(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    store_faults.fail("update_run_info", calls=1, match=resume_update)
+    store_faults.fail("create_run", calls=2, match=create_named("trial_3"))
+    golden.check(result=run_child(golden, known.parent_id, "3"))
+
+
+# -- F1 ------------------------------------------------------------------------------------------
+def test_independent_run_start_failing_raises_at_entry(tracking_store, golden, store_faults):
+    arrange(tracking_store.client)
+    store_faults.fail("create_run", calls=1)
+    golden.check(result=run_child(golden, MISSING_RUN_ID, "2"))
+
+
+def test_independent_run_parent_tag_failing_skips_the_trial_number_tag(tracking_store, golden, store_faults):
+    arrange(tracking_store.client)
+    store_faults.fail("set_tag", calls=1, match=tag_key_is(PARENT_TAG))
+    golden.check(result=run_child(golden, MISSING_RUN_ID, "2"))
+
+
+# -- Azure ---------------------------------------------------------------------------------------
+def test_azure_parent_reread_moves_the_child_from_the_named_into_the_parent_experiment(
+    tracking_store, golden, store_faults
+):
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("get_run", calls=1, match=read_of(known.parent_id))
+    golden.check(result=run_child(golden, known.parent_id, "4", experiment_name="named"))
+
+
+def test_azure_parent_reread_failing_too_keeps_the_named_experiment(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("get_run", calls=[1, 2], match=read_of(known.parent_id))
+    golden.check(result=run_child(golden, known.parent_id, "4", experiment_name="named"))
+
+
+def test_azure_parent_reread_failing_alone_is_swallowed(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("get_run", calls=2, match=read_of(known.parent_id))
+    golden.check(result=run_child(golden, known.parent_id, "4", experiment_name="named"))
+
+
+def test_azure_create_failing_once_sets_the_azure_tags_one_by_one(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("create_run", calls=1)
+    golden.check(result=run_child(golden, known.parent_id, "4"))
+
+
+def test_azure_verification_read_failing_leaves_two_child_runs(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("get_run", calls=2, match=client_read_of_new_run(known))
+    golden.check(result=run_child(golden, known.parent_id, "4"))
+
+
+def test_azure_tag_repair_failing_leaves_two_child_runs_and_the_caller_parent_tag(
+    tracking_store, golden, store_faults
+):
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("set_tag", calls=1, match=tag_key_is(PARENT_TAG, known.parent_id))
+    golden.check(
+        result=run_child(golden, known.parent_id, "4", additional_tags={PARENT_TAG: "caller-parent"})
+    )
+
+
+def test_azure_start_failing_diverts_into_an_unrelated_fallback_run(tracking_store, golden, store_faults):
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("update_run_info", calls=1, match=resume_update)
+    golden.check(result=run_child(golden, known.parent_id, "4"))
+
+
+def test_azure_child_read_after_start_failing_raises_at_entry_with_the_child_left_active(
+    tracking_store, golden, store_faults
+):
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("get_run", calls=1, match=read_of_active_run)
+    golden.check(result=run_child(golden, known.parent_id, "4"))
