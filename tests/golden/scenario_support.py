@@ -11,6 +11,11 @@ import pytest
 import yaml
 
 _TRACEBACK = re.compile(r"Traceback \(most recent call last\):\n(?:[ \t].*\n)*", re.MULTILINE)
+# MLflow's own output depends on the backend and the clock, not on the code under test: the REST
+# client prints run/experiment URLs when a run ends on a server URI, and MLflow's timestamped log
+# lines come from the client on local stores but from the server process on the server backend.
+_MLFLOW_URL_LINES = ("🏃 View run ", "🧪 View experiment at: ")
+_MLFLOW_LOG_LINE = re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} [A-Z]+ mlflow\.")
 
 
 def make_config_dir(
@@ -49,9 +54,15 @@ def read_index(config_dir: Path, file_name: str = "mlflow_index.json") -> Any:
 
 
 def printed(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
-    """What the scenario printed; traceback frames (file paths, line numbers) are collapsed."""
+    """What the scenario printed, without MLflow's own lines; traceback frames are collapsed."""
     captured = capsys.readouterr()
+    stdout = "".join(
+        line for line in captured.out.splitlines(keepends=True) if not line.startswith(_MLFLOW_URL_LINES)
+    )
+    stderr = "".join(
+        line for line in captured.err.splitlines(keepends=True) if not _MLFLOW_LOG_LINE.match(line)
+    )
     return {
-        "stdout": captured.out,
-        "stderr": _TRACEBACK.sub("Traceback (most recent call last): <frames>\n", captured.err),
+        "stdout": stdout,
+        "stderr": _TRACEBACK.sub("Traceback (most recent call last): <frames>\n", stderr),
     }
