@@ -1,0 +1,106 @@
+"""Small git helpers for recording goldens from an older revision.
+
+``record`` and ``provenance`` check a revision out in a temporary ``git worktree`` (the user's
+own checkout is never touched) and run the golden tests against it. Every failure becomes a
+``GitError`` whose message says what was asked and what went wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+__all__ = [
+    "GitError",
+    "UnknownRevisionError",
+    "has_commit",
+    "is_shallow",
+    "repo_root",
+    "resolve_revision",
+    "worktree",
+]
+
+logger = logging.getLogger(__name__)
+
+
+class GitError(Exception):
+    """A git command failed; the message names the command's purpose and git's answer."""
+
+
+class UnknownRevisionError(GitError):
+    """The revision does not name a commit of the repository (or the commit is not in this clone)."""
+
+
+def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=False)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed (no 'git' executable on PATH)") from exc
+    except NotADirectoryError as exc:
+        raise GitError(f"not a directory: {cwd}") from exc
+
+
+def _detail(completed: subprocess.CompletedProcess[str]) -> str:
+    return (completed.stderr or completed.stdout).strip() or f"exit code {completed.returncode}"
+
+
+def repo_root(path: Path) -> Path:
+    """The top-level folder of the git work tree containing ``path``."""
+    if not path.is_dir():
+        raise GitError(f"not a git repository: {path} (no such directory)")
+    completed = _git(["rev-parse", "--show-toplevel"], path)
+    if completed.returncode != 0:
+        raise GitError(f"not a git repository: {path} ({_detail(completed)})")
+    return Path(completed.stdout.strip())
+
+
+def resolve_revision(revision: str, repo: Path) -> str:
+    """The full commit sha that ``revision`` (branch, tag, sha, ``HEAD~1``...) names in ``repo``."""
+    completed = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"], repo)
+    if completed.returncode != 0:
+        repo_root(repo)  # a clearer error first if repo is not a repository at all
+        hint = " (this clone is shallow: the commit may exist upstream)" if is_shallow(repo) else ""
+        raise UnknownRevisionError(f"unknown revision {revision!r} in {repo}{hint}")
+    return completed.stdout.strip()
+
+
+def has_commit(sha: str, repo: Path) -> bool:
+    """Whether the commit ``sha`` is present in this clone."""
+    completed = _git(["cat-file", "-e", "--end-of-options", f"{sha}^{{commit}}"], repo)
+    return completed.returncode == 0
+
+
+def is_shallow(repo: Path) -> bool:
+    """Whether ``repo`` is a shallow clone (older commits may be missing)."""
+    completed = _git(["rev-parse", "--is-shallow-repository"], repo)
+    return completed.returncode == 0 and completed.stdout.strip() == "true"
+
+
+@contextmanager
+def worktree(repo: Path, revision: str) -> Iterator[Path]:
+    """Check ``revision`` out (detached) in a temporary worktree; always removed on exit.
+
+    Yields the worktree's folder. The repository's own checkout, index and branches are not
+    touched; only git's worktree bookkeeping is added and pruned again.
+    """
+    sha = resolve_revision(revision, repo)
+    holder = Path(tempfile.mkdtemp(prefix="mlflow-golden-worktree-"))
+    path = holder / sha[:12]
+    completed = _git(["worktree", "add", "--detach", str(path), sha], repo)
+    if completed.returncode != 0:
+        shutil.rmtree(holder, ignore_errors=True)
+        raise GitError(f"cannot check out {revision!r} ({sha}) into a worktree: {_detail(completed)}")
+    logger.debug("worktree for %s at %s", sha, path)
+    try:
+        yield path
+    finally:
+        removed = _git(["worktree", "remove", "--force", str(path)], repo)
+        if removed.returncode != 0:
+            logger.warning("could not remove worktree %s: %s", path, _detail(removed))
+        shutil.rmtree(holder, ignore_errors=True)
+        _git(["worktree", "prune"], repo)
