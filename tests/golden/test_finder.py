@@ -1,0 +1,400 @@
+"""Golden scenarios: the run finder (legacy-support §3, §10.1-2, §12.1-4).
+
+find_mlflow_run: each strategy P1-P7 hit and miss, strict mode (argument and config), the
+experiment lookup, unescaped quotes in filter strings. find_run_by_trial_id: its OR filter.
+Every scenario leaves older runs in the store and shows they are untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _support_legacy_support import UNKNOWN_RUN_ID, make_run, report
+from scenario_support import make_config_dir
+
+from infrastructure.naming.context import NamingContext
+from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
+from infrastructure.naming.mlflow.tags import build_mlflow_tags
+from infrastructure.tracking.mlflow.finder import find_mlflow_run, find_run_by_trial_id
+from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
+
+EXPERIMENT = "train"
+FINAL_CONTEXT = NamingContext("final_training", "deberta", "local", spec_fp="spec01", exec_fp="exec02")
+RUN_KEY_HASH = "a" * 64
+
+
+def _arrange(client: Any) -> dict[str, str]:
+    """Experiment ``train`` with an ``older`` and a ``newest`` run; ``elsewhere`` in ``other``."""
+    experiment_id = client.create_experiment(EXPERIMENT)
+    other_id = client.create_experiment("other")
+    return {
+        "experiment_id": experiment_id,
+        "older": make_run(client, experiment_id, "older"),
+        "newest": make_run(client, experiment_id, "newest"),
+        "elsewhere": make_run(client, other_id, "elsewhere"),
+    }
+
+
+def _find(**kwargs: Any) -> Any:
+    return report(find_mlflow_run(EXPERIMENT, **kwargs))
+
+
+def _metadata(tmp_path: Path, content: Any) -> Path:
+    """``<tmp>/out/metadata.json`` holding ``content`` (a str is written verbatim)."""
+    output_dir = tmp_path / "out"
+    output_dir.mkdir()
+    text = content if isinstance(content, str) else json.dumps(content)
+    (output_dir / "metadata.json").write_text(text, encoding="utf-8")
+    return output_dir
+
+
+# -- P1 direct_run_id ------------------------------------------------------------------------------
+def test_direct_run_id_in_the_same_experiment_wins_over_newer_runs(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    golden.check(result=_find(run_id=runs["older"]))
+
+
+def test_direct_run_id_of_a_deleted_run_still_counts(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tracking_store.client.delete_run(runs["older"])
+    golden.check(result=_find(run_id=runs["older"]))
+
+
+def test_direct_run_id_from_another_experiment_falls_through_to_most_recent(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    golden.check(result=_find(run_id=runs["elsewhere"]))
+
+
+def test_direct_run_id_unknown_falls_through_to_most_recent(tracking_store, golden):
+    _arrange(tracking_store.client)
+    golden.check(result=_find(run_id=UNKNOWN_RUN_ID))
+
+
+# -- P2 metadata_json ------------------------------------------------------------------------------
+def test_metadata_json_mlflow_info_key_selects_its_run(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    output_dir = _metadata(tracking_store.tmp_path, {"mlflow_info": {"run_id": runs["older"]}})
+    golden.check(result=_find(output_dir=output_dir))
+
+
+def test_metadata_json_mlflow_key_written_by_trackers_is_ignored(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    output_dir = _metadata(tracking_store.tmp_path, {"mlflow": {"run_id": runs["older"]}})
+    golden.check(result=_find(output_dir=output_dir))
+
+
+def test_metadata_json_run_of_another_experiment_falls_through(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    output_dir = _metadata(tracking_store.tmp_path, {"mlflow_info": {"run_id": runs["elsewhere"]}})
+    golden.check(result=_find(output_dir=output_dir))
+
+
+def test_metadata_json_corrupt_file_is_swallowed(tracking_store, golden):
+    _arrange(tracking_store.client)
+    output_dir = _metadata(tracking_store.tmp_path, "{not json")
+    golden.check(result=_find(output_dir=output_dir))
+
+
+def test_metadata_json_is_read_before_the_local_index_raises(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    output_dir = _metadata(tracking_store.tmp_path, {"mlflow_info": {"run_id": runs["older"]}})
+    golden.check(result=_find(output_dir=output_dir, context=FINAL_CONTEXT))
+
+
+# -- P3 local_index --------------------------------------------------------------------------------
+def test_local_index_with_root_dir_raises_type_error(tracking_store, golden):
+    _arrange(tracking_store.client)
+    with golden.capture():
+        _find(run_key_hash=RUN_KEY_HASH, root_dir=tracking_store.tmp_path)
+    golden.check()
+
+
+def test_local_index_root_derived_from_output_dir_raises_type_error(tracking_store, golden):
+    _arrange(tracking_store.client)
+    with golden.capture():
+        _find(context=FINAL_CONTEXT, output_dir=tracking_store.tmp_path / "a" / "b")
+    golden.check()
+
+
+def test_local_index_incomplete_context_raises_the_run_key_value_error(tracking_store, golden):
+    _arrange(tracking_store.client)
+    with golden.capture():
+        _find(context=NamingContext("hpo_refit", "distilbert", "local"))
+    golden.check()
+
+
+def test_local_index_without_root_is_skipped(tracking_store, golden):
+    _arrange(tracking_store.client)
+    golden.check(result=_find(run_key_hash=RUN_KEY_HASH))
+
+
+# -- P4 tag_run_key_hash ---------------------------------------------------------------------------
+def test_tag_run_key_hash_explicit_hash_finds_the_tagged_run(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tagged = make_run(
+        tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": RUN_KEY_HASH}
+    )
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result={"report": _find(run_key_hash=RUN_KEY_HASH), "tagged": tagged})
+
+
+def test_tag_run_key_hash_two_tagged_runs_backend_order_gives_the_newest(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    for name in ("tagged-first", "tagged-second"):
+        make_run(tracking_store.client, runs["experiment_id"], name, tags={"code.run_key_hash": RUN_KEY_HASH})
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result=_find(run_key_hash=RUN_KEY_HASH))
+
+
+def test_tag_run_key_hash_derived_from_the_context(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    derived = build_mlflow_run_key_hash(build_mlflow_run_key(FINAL_CONTEXT))
+    make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": derived})
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result=_find(context=FINAL_CONTEXT))
+
+
+def test_tag_run_key_hash_explicit_hash_beats_the_context_hash(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    derived = build_mlflow_run_key_hash(build_mlflow_run_key(FINAL_CONTEXT))
+    make_run(
+        tracking_store.client, runs["experiment_id"], "context-hash", tags={"code.run_key_hash": derived}
+    )
+    make_run(
+        tracking_store.client,
+        runs["experiment_id"],
+        "explicit-hash",
+        tags={"code.run_key_hash": RUN_KEY_HASH},
+    )
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result=_find(context=FINAL_CONTEXT, run_key_hash=RUN_KEY_HASH, strict=True))
+
+
+def test_tag_run_key_hash_miss_falls_through_to_most_recent(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": "b" * 64})
+    golden.check(result=_find(run_key_hash=RUN_KEY_HASH))
+
+
+# -- P5 tag_context --------------------------------------------------------------------------------
+def _context_tagged_run(tracking_store: Any, experiment_id: str) -> str:
+    """A run tagged like the trackers tag it (build_mlflow_tags: code.stage = process_type)."""
+    return make_run(
+        tracking_store.client, experiment_id, "context-tagged", tags=build_mlflow_tags(context=FINAL_CONTEXT)
+    )
+
+
+def test_tag_context_without_stage_matches_tracker_tags(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    _context_tagged_run(tracking_store, runs["experiment_id"])
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result=_find(context=FINAL_CONTEXT))
+
+
+def test_tag_context_finds_a_training_tracker_run_that_the_hash_search_misses(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tracker = MLflowTrainingTracker(EXPERIMENT)
+    with tracker.start_training_run("tracked-final", context=FINAL_CONTEXT):
+        pass
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result=_find(context=FINAL_CONTEXT))
+
+
+def test_tag_context_with_a_stage_never_matches_tracker_tags(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    _context_tagged_run(tracking_store, runs["experiment_id"])
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    staged = NamingContext(
+        "final_training", "deberta", "local", stage="training", spec_fp="spec01", exec_fp="exec02"
+    )
+    golden.check(result=_find(context=staged))
+
+
+def test_tag_context_with_stage_equal_to_process_type_matches(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    _context_tagged_run(tracking_store, runs["experiment_id"])
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    staged = NamingContext(
+        "final_training", "deberta", "local", stage="final_training", spec_fp="spec01", exec_fp="exec02"
+    )
+    golden.check(result=_find(context=staged))
+
+
+def test_tag_context_variant_mismatch_falls_through(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    _context_tagged_run(tracking_store, runs["experiment_id"])
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    variant_2 = NamingContext(
+        "final_training", "deberta", "local", spec_fp="spec01", exec_fp="exec02", variant=2
+    )
+    golden.check(result=_find(context=variant_2))
+
+
+def test_tag_context_is_not_tried_in_strict_mode(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    _context_tagged_run(tracking_store, runs["experiment_id"])
+    with golden.capture():
+        _find(context=FINAL_CONTEXT, strict=True)
+    golden.check()
+
+
+# -- P6 run_name_tag -------------------------------------------------------------------------------
+def test_run_name_tag_is_never_used_with_a_naming_context(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    make_run(tracking_store.client, runs["experiment_id"], "local_deberta_final_training_v1")
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(
+        result=_find(context=NamingContext("final_training", "deberta", "local", spec_fp="x", exec_fp="y"))
+    )
+
+
+# -- P7 most_recent_fallback -----------------------------------------------------------------------
+@pytest.mark.parametrize("status", ["FINISHED", "FAILED", "KILLED", None], ids=lambda s: s or "RUNNING")
+def test_most_recent_fallback_picks_the_newest_run_in_any_status(tracking_store, golden, status):
+    runs = _arrange(tracking_store.client)
+    make_run(tracking_store.client, runs["experiment_id"], "newest-any-status", status=status)
+    golden.check(result=_find())
+
+
+def test_most_recent_fallback_skips_deleted_runs(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    make_run(tracking_store.client, runs["experiment_id"], "deleted-newest", deleted=True)
+    golden.check(result=_find())
+
+
+def test_most_recent_fallback_orders_by_start_time_not_creation(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    make_run(tracking_store.client, runs["experiment_id"], "created-last-started-first", start_time=1_000)
+    golden.check(result=_find())
+
+
+def test_miss_in_an_empty_experiment_lists_all_seven_strategies(tracking_store, golden):
+    _arrange(tracking_store.client)
+    tracking_store.client.create_experiment("empty")
+    golden.check(result=report(find_mlflow_run("empty", context=FINAL_CONTEXT, run_id=UNKNOWN_RUN_ID)))
+
+
+# -- strict mode -----------------------------------------------------------------------------------
+def test_strict_true_hit_reports_the_winning_strategy(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    golden.check(result=_find(run_id=runs["older"], strict=True))
+
+
+def test_strict_true_miss_raises_value_error(tracking_store, golden):
+    _arrange(tracking_store.client)
+    with golden.capture():
+        _find(run_id=UNKNOWN_RUN_ID, run_key_hash=RUN_KEY_HASH, strict=True)
+    golden.check()
+
+
+@pytest.mark.parametrize(
+    "run_finder",
+    [{"strict_mode_default": True}, {"strict": True}],
+    ids=["strict_mode_default", "strict_key"],
+)
+def test_strict_none_with_config_dir_never_enables_strict(tracking_store, golden, run_finder):
+    _arrange(tracking_store.client)
+    config_dir = make_config_dir(tracking_store.tmp_path, mlflow_cfg={"run_finder": run_finder})
+    golden.check(result=_find(config_dir=config_dir))
+
+
+def test_strict_false_explicit_tries_every_strategy(tracking_store, golden):
+    _arrange(tracking_store.client)
+    golden.check(result=_find(strict=False, run_id=UNKNOWN_RUN_ID))
+
+
+# -- experiment lookup -----------------------------------------------------------------------------
+def test_missing_experiment_raises_runtime_error(tracking_store, golden):
+    _arrange(tracking_store.client)
+    with golden.capture():
+        report(find_mlflow_run("absent"))
+    golden.check()
+
+
+def test_experiment_lookup_failure_raises_runtime_error(tracking_store, golden, store_faults):
+    _arrange(tracking_store.client)
+    store_faults.fail("get_experiment_by_name", calls=1)
+    with golden.capture():
+        _find()
+    golden.check()
+
+
+def test_deleted_experiment_resolves_but_yields_no_run(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tracking_store.client.delete_experiment(runs["experiment_id"])
+    golden.check(result=_find())
+
+
+def test_search_errors_are_swallowed_strategy_by_strategy(tracking_store, golden, store_faults):
+    runs = _arrange(tracking_store.client)
+    _context_tagged_run(tracking_store, runs["experiment_id"])
+    store_faults.fail("search_runs", calls=(1, 2))
+    golden.check(
+        result={"report": _find(context=FINAL_CONTEXT), "search_calls": store_faults.calls("search_runs")}
+    )
+
+
+# -- quotes in filter values (legacy-support §12.1) ------------------------------------------------
+def test_quote_in_run_key_hash_breaks_the_tag_search_which_is_swallowed(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": "it's"})
+    golden.check(result=_find(run_key_hash="it's"))
+
+
+def test_quote_in_run_key_hash_strict_raises_the_strict_miss(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": "it's"})
+    with golden.capture():
+        _find(run_key_hash="it's", strict=True)
+    golden.check()
+
+
+def test_quote_in_context_model_breaks_the_context_search_which_is_swallowed(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    quoted = NamingContext("final_training", "bert's", "local", spec_fp="spec01", exec_fp="exec02")
+    make_run(
+        tracking_store.client, runs["experiment_id"], "context-tagged", tags=build_mlflow_tags(context=quoted)
+    )
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result=_find(context=quoted))
+
+
+# -- find_run_by_trial_id --------------------------------------------------------------------------
+def _trial_runs(client: Any) -> None:
+    experiment_id = client.create_experiment(EXPERIMENT)
+    make_run(client, experiment_id, "trial-3", tags={"code.trial_id": "trial_3"})
+    make_run(
+        client,
+        experiment_id,
+        "trial-3-interrupted",
+        tags={"code.trial_id": "trial_3", "code.interrupted": "true"},
+    )
+
+
+def test_trial_id_with_experiment_name_the_or_filter_is_a_search_failure(tracking_store, golden):
+    _trial_runs(tracking_store.client)
+    golden.check(result=report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT)))
+
+
+def test_trial_id_without_experiment_name_always_misses(tracking_store, golden):
+    _trial_runs(tracking_store.client)
+    golden.check(result=report(find_run_by_trial_id("trial_3")))
+
+
+def test_trial_id_unknown_experiment_is_reported(tracking_store, golden):
+    _trial_runs(tracking_store.client)
+    golden.check(result=report(find_run_by_trial_id("trial_3", experiment_name="absent")))
+
+
+def test_trial_id_config_dir_is_unused(tracking_store, golden):
+    _trial_runs(tracking_store.client)
+    config_dir = make_config_dir(tracking_store.tmp_path, mlflow_cfg={"run_finder": {"strict": True}})
+    golden.check(result=report(find_run_by_trial_id("trial_3", config_dir=config_dir)))
+
+
+def test_trial_id_with_a_quote_and_experiment_name_is_a_search_failure(tracking_store, golden):
+    _trial_runs(tracking_store.client)
+    golden.check(result=report(find_run_by_trial_id("trial_'3", experiment_name=EXPERIMENT)))

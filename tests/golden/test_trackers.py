@@ -1,0 +1,500 @@
+"""Golden scenarios: the four stage trackers (legacy-support §9; tier 3 per docs/legacy-deviations.md).
+
+For each tracker the stage run it leaves: name, tags, params, metrics, status, the local index
+and metadata.json effects; a disabled stage (no run); an exception in the body (FAILED, the
+exception propagates: the legacy double yield is not reproduced); setup failures (FAILED run,
+None yielded). Artifacts are kept out (their URIs are dropped anyway).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import mlflow
+import pytest
+from _support_legacy_support import make_run, read_counter
+from scenario_support import make_config_dir, read_index
+
+from infrastructure.naming.context import NamingContext
+from infrastructure.naming.mlflow.run_names import build_mlflow_run_name
+from infrastructure.tracking.mlflow.trackers.benchmark_tracker import MLflowBenchmarkTracker
+from infrastructure.tracking.mlflow.trackers.conversion_tracker import MLflowConversionTracker
+from infrastructure.tracking.mlflow.trackers.sweep_tracker import MLflowSweepTracker
+from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
+
+FINAL_CONTEXT = NamingContext("final_training", "deberta", "local", spec_fp="spec01", exec_fp="exec02")
+HPO_CONTEXT = NamingContext("hpo", "distilbert", "local", stage="hpo_sweep", study_name="study-a")
+BENCH_CONTEXT = NamingContext("benchmarking", "deberta", "local", trial_id="trial_3")
+CONVERSION_CONTEXT = NamingContext(
+    "conversion", "deberta", "local", parent_training_id="final01", conv_fp="conv01"
+)
+HPO_CONFIG: dict[str, Any] = {
+    "objective": {"metric": "macro-f1", "goal": "maximize"},
+    "sampling": {"max_trials": 3},
+    "search_space": {"learning_rate": {"type": "loguniform", "low": 1e-5, "high": 1e-4}},
+}
+DATA_CONFIG = {"name": "conll", "version": "v1", "local_path": "data/conll"}
+TRAIN_CONFIG: dict[str, Any] = {"training": {"epochs": 3}}
+DASHED_UUID = "12345678-1234-1234-1234-123456789abc"
+BENCHMARK_DATA = {
+    "batch_results": {
+        "1": {
+            "mean_ms": 4.5,
+            "p50_ms": 4.25,
+            "p95_ms": 6.0,
+            "p99_ms": 7.5,
+            "throughput_samples_per_sec": 222.0,
+        },
+        "8": {
+            "mean_ms": 20.0,
+            "p50_ms": 19.5,
+            "p95_ms": 24.0,
+            "p99_ms": 30.0,
+            "throughput_samples_per_sec": 400.0,
+        },
+    }
+}
+NO_ARTIFACTS = {"tracking": {"conversion": {"log_onnx_model": False, "log_conversion_log": False}}}
+
+
+class BodyError(Exception):
+    """Raised inside a tracker's ``with`` body."""
+
+
+def _project(tmp_path: Path, stage: str, mlflow_cfg: dict[str, Any] | None = None) -> tuple[Path, Path]:
+    """``<tmp>/project/config`` (with ``mlflow.yaml`` if given) and the stage's output dir below it."""
+    config_dir = make_config_dir(tmp_path, mlflow_cfg=mlflow_cfg)
+    return config_dir, config_dir.parent / "outputs" / stage
+
+
+def _disabled(stage: str) -> dict[str, Any]:
+    return {"tracking": {stage: {"enabled": False}}}
+
+
+def _upstream_run(tracking_store: Any, name: str = "upstream") -> str:
+    """A finished run in experiment ``upstream`` (an existing parent/source the trackers link to)."""
+    experiment_id = tracking_store.client.create_experiment(name)
+    return make_run(tracking_store.client, experiment_id, name)
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+# -- base: constructor -----------------------------------------------------------------------------
+def test_constructor_binds_the_experiment_on_the_current_store(tracking_store, golden):
+    MLflowTrainingTracker("training-exp")
+    with mlflow.start_run(run_name="plain") as run:
+        pass
+    golden.check(result={"run": run, "tracking_uri_kept": mlflow.get_tracking_uri() == tracking_store.uri})
+
+
+def test_constructor_error_only_warns_and_runs_land_in_the_default_experiment(tracking_store, golden):
+    experiment_id = tracking_store.client.create_experiment("gone")
+    tracking_store.client.delete_experiment(experiment_id)
+    tracker = MLflowTrainingTracker("gone")
+    with tracker.start_training_run("final-run") as run:
+        pass
+    golden.check(result=run)
+
+
+# -- training --------------------------------------------------------------------------------------
+def _train_body(tracker: MLflowTrainingTracker) -> None:
+    tracker.log_training_parameters(
+        {
+            "training": {
+                "learning_rate": 3e-5,
+                "batch_size": 16,
+                "dropout": 0.1,
+                "weight_decay": 0.01,
+                "epochs": 3,
+            },
+            "model": {"backbone": "deberta"},
+        },
+        data_config={"version": "v2", "local_path": "data/conll"},
+        data_strategy="full",
+        random_seed=42,
+    )
+    tracker.log_training_metrics(
+        {"macro-f1": 0.81, "loss": 0.25}, per_entity_metrics={"PER": {"f1": 0.9}, "ORG": {"f1": 0.7}}
+    )
+
+
+def test_training_run_structure_index_and_metadata(tracking_store, golden):
+    parent = _upstream_run(tracking_store)
+    config_dir, output_dir = _project(tracking_store.tmp_path, "final")
+    tracker = MLflowTrainingTracker("final_training")
+    with tracker.start_training_run(
+        "final-run",
+        backbone="ignored",
+        context=FINAL_CONTEXT,
+        output_dir=output_dir,
+        parent_run_id=parent,
+        group_id="g1",
+    ) as run:
+        _train_body(tracker)
+    golden.check(
+        result={
+            "yielded": run,
+            "index": read_index(config_dir),
+            "metadata": _read_json(output_dir / "metadata.json"),
+        }
+    )
+
+
+def test_training_metadata_json_is_merged_not_replaced(tracking_store, golden):
+    _, output_dir = _project(tracking_store.tmp_path, "final")
+    output_dir.mkdir(parents=True)
+    (output_dir / "metadata.json").write_text(
+        json.dumps({"status": "done", "mlflow": {"old": 1}}), encoding="utf-8"
+    )
+    tracker = MLflowTrainingTracker("final_training")
+    with tracker.start_training_run("final-run", context=FINAL_CONTEXT, output_dir=output_dir):
+        pass
+    golden.check(result=_read_json(output_dir / "metadata.json"))
+
+
+def test_training_without_context_writes_no_index_and_no_metadata(tracking_store, golden):
+    config_dir, output_dir = _project(tracking_store.tmp_path, "final")
+    tracker = MLflowTrainingTracker("final_training")
+    with tracker.start_training_run("final-run", output_dir=output_dir) as run:
+        _train_body(tracker)
+    golden.check(
+        result={
+            "yielded": run,
+            "index": read_index(config_dir),
+            "metadata": _read_json(output_dir / "metadata.json"),
+        }
+    )
+
+
+def test_training_continued_from_a_checkpoint(tracking_store, golden):
+    tracker = MLflowTrainingTracker("final_training")
+    with tracker.start_training_run("continued-run", training_type="continued"):
+        tracker.log_training_parameters(
+            {"learning_rate": 1e-5, "backbone": "deberta"}, source_checkpoint="ckpt/best", random_seed=7
+        )
+    golden.check()
+
+
+def test_training_parameters_stop_at_the_first_error(tracking_store, golden):
+    tracker = MLflowTrainingTracker("final_training")
+    with tracker.start_training_run("final-run"):
+        mlflow.log_param("epochs", 5)
+        _train_body(tracker)
+    golden.check()
+
+
+def test_training_disabled_stage_yields_none_without_a_run(tracking_store, golden):
+    config_dir, output_dir = _project(tracking_store.tmp_path, "final", _disabled("training"))
+    tracker = MLflowTrainingTracker("final_training")
+    with tracker.start_training_run("final-run", context=FINAL_CONTEXT, output_dir=output_dir) as run:
+        pass
+    golden.check(result={"yielded": run, "index": read_index(config_dir)})
+
+
+def test_training_body_exception_ends_the_run_failed(tracking_store, golden):
+    tracker = MLflowTrainingTracker("final_training")
+    with golden.capture(), tracker.start_training_run("final-run"):
+        mlflow.log_metric("partial", 1.0)
+        raise BodyError("training crashed")
+    golden.check()
+
+
+def test_training_with_an_active_run_yields_none(tracking_store, golden):
+    tracker = MLflowTrainingTracker("final_training")
+    mlflow.start_run(run_name="already-active")
+    with tracker.start_training_run("final-run") as run:
+        pass
+    golden.check(result=run)
+
+
+def test_training_env_run_id_resumes_and_renames_that_run(tracking_store, golden, monkeypatch):
+    tracker = MLflowTrainingTracker("final_training")
+    experiment_id = mlflow.get_experiment_by_name("final_training").experiment_id
+    existing = make_run(tracking_store.client, experiment_id, "existing", tags={"keep": "me"})
+    monkeypatch.setenv("MLFLOW_RUN_ID", existing)
+    with tracker.start_training_run("final-run") as run:
+        pass
+    golden.check(result=run)
+
+
+# -- sweep -----------------------------------------------------------------------------------------
+def _start_sweep(tracker: MLflowSweepTracker, output_dir: Path | None = None, **overrides: Any) -> Any:
+    kwargs: dict[str, Any] = {
+        "run_name": "sweep",
+        "hpo_config": HPO_CONFIG,
+        "backbone": "distilbert",
+        "study_name": "study-a",
+        "checkpoint_config": {"enabled": True, "storage_type": "sqlite"},
+        "storage_path": "hpo/study.db",
+        "should_resume": True,
+        "context": HPO_CONTEXT,
+        "output_dir": output_dir,
+        "group_id": "g1",
+        "data_config": DATA_CONFIG,
+        "train_config": TRAIN_CONFIG,
+    }
+    kwargs.update(overrides)
+    return tracker.start_sweep_run(**kwargs)
+
+
+def _study(best_number: int, values: list[float]) -> Any:
+    """An optuna-like study: trial 0 PRUNED, the others COMPLETE; ``best_trial`` is trial ``best_number``."""
+    trials = [
+        SimpleNamespace(
+            number=n, value=v, params={"learning_rate": 1e-5 * (n + 1)}, state="COMPLETE" if n else "PRUNED"
+        )
+        for n, v in enumerate(values)
+    ]
+    return SimpleNamespace(trials=trials, best_trial=trials[best_number])
+
+
+def test_sweep_run_structure(tracking_store, golden):
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(tracker) as run:
+        pass
+    golden.check(result=run)
+
+
+def test_sweep_without_data_config_has_no_grouping_hashes(tracking_store, golden):
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(
+        tracker, data_config=None, checkpoint_config=None, should_resume=False, context=None
+    ) as run:
+        pass
+    golden.check(result=run)
+
+
+@pytest.mark.parametrize(
+    "hpo_config",
+    [
+        {"objective": {"metric": "f1"}, "sampling": {"max_trials": 3}},
+        {"objective": {"metric": "f1", "goal": "max"}},
+    ],
+    ids=["no_goal", "no_sampling"],
+)
+def test_sweep_missing_config_key_ends_a_failed_run_and_yields_none(tracking_store, golden, hpo_config):
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(tracker, hpo_config=hpo_config) as run:
+        pass
+    golden.check(result=run)
+
+
+def test_sweep_disabled_stage_yields_none_without_a_run(tracking_store, golden):
+    _, output_dir = _project(tracking_store.tmp_path, "hpo", _disabled("hpo"))
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(tracker, output_dir=output_dir) as run:
+        pass
+    golden.check(result=run)
+
+
+def test_sweep_body_exception_ends_the_run_failed(tracking_store, golden):
+    tracker = MLflowSweepTracker("hpo")
+    with golden.capture(), _start_sweep(tracker):
+        raise BodyError("study crashed")
+    golden.check()
+
+
+def _trials(tracking_store: Any, sweep: Any, study_hash: str | None) -> None:
+    """Two children of the sweep and a decoy with the same tags under another parent."""
+    client = tracking_store.client
+    experiment_id = sweep.info.experiment_id
+    for number in (0, 1):
+        tags = {"mlflow.parentRunId": sweep.info.run_id, "trial_number": str(number)}
+        if study_hash:
+            tags["code.study_key_hash"] = study_hash
+        make_run(client, experiment_id, f"trial-{number}", tags=tags)
+    decoy_tags = {
+        "mlflow.parentRunId": "0" * 32,
+        "trial_number": "1",
+        "code.study_key_hash": study_hash or "x",
+    }
+    make_run(client, experiment_id, "decoy-trial-1", tags=decoy_tags)
+
+
+def test_sweep_final_metrics_link_the_best_child_trial(tracking_store, golden):
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(tracker) as sweep:
+        study_hash = tracking_store.client.get_run(sweep.info.run_id).data.tags["code.study_key_hash"]
+        _trials(tracking_store, sweep, study_hash)
+        tracker.log_final_metrics(
+            _study(1, [0.5, 0.75]),
+            "macro-f1",
+            parent_run_id=sweep.info.run_id,
+            hpo_config={"refit": {"enabled": True}},
+            upload_checkpoint=False,
+        )
+    golden.check()
+
+
+def test_sweep_final_metrics_without_study_hash_link_nothing(tracking_store, golden):
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(tracker, data_config=None) as sweep:
+        _trials(tracking_store, sweep, None)
+        tracker.log_final_metrics(_study(1, [0.5, 0.75]), "macro-f1", parent_run_id=sweep.info.run_id)
+    golden.check()
+
+
+def test_sweep_final_metrics_errors_are_swallowed_midway(tracking_store, golden):
+    tracker = MLflowSweepTracker("hpo")
+    broken_study = SimpleNamespace(trials=[SimpleNamespace(state="COMPLETE")], best_trial=None)
+    with _start_sweep(tracker) as sweep:
+        tracker.log_final_metrics(broken_study, "macro-f1", parent_run_id=sweep.info.run_id)
+    golden.check()
+
+
+@pytest.mark.parametrize("refit_ok", [True, False])
+def test_sweep_best_checkpoint_marks_refit_completion_on_the_refit_run(tracking_store, golden, refit_ok):
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(tracker) as sweep:
+        pass
+    refit = make_run(tracking_store.client, sweep.info.experiment_id, "refit", status=None)
+    tracker.log_best_checkpoint(
+        _study(0, [0.5]),
+        tracking_store.tmp_path / "no-hpo-outputs",
+        "distilbert",
+        refit_ok=refit_ok,
+        parent_run_id=sweep.info.run_id,
+        refit_run_id=refit,
+    )
+    golden.check()
+
+
+def test_sweep_best_checkpoint_without_any_target_raises(tracking_store, golden):
+    tracker = MLflowSweepTracker("hpo")
+    with golden.capture():
+        tracker.log_best_checkpoint(_study(0, [0.5]), tracking_store.tmp_path, "distilbert", refit_ok=True)
+    golden.check()
+
+
+# -- benchmark -------------------------------------------------------------------------------------
+def _start_benchmark(tracker: MLflowBenchmarkTracker, **overrides: Any) -> Any:
+    kwargs: dict[str, Any] = {"run_name": "bench", "backbone": "deberta", "context": BENCH_CONTEXT}
+    kwargs.update(overrides)
+    return tracker.start_benchmark_run(**kwargs)
+
+
+def test_benchmark_run_structure_and_results(tracking_store, golden):
+    trial = _upstream_run(tracking_store, "hpo")
+    final = _upstream_run(tracking_store, "final")
+    tracker = MLflowBenchmarkTracker("benchmark")
+    with _start_benchmark(
+        tracker,
+        benchmark_source="hpo_trial",
+        parent_run_id=final,
+        group_id="g1",
+        study_key_hash="s" * 64,
+        trial_key_hash="t" * 64,
+        hpo_trial_run_id=trial,
+        hpo_refit_run_id=DASHED_UUID,
+        hpo_sweep_run_id="not-a-run-id",
+        benchmark_key="bk-1",
+    ) as run:
+        tracker.log_benchmark_results([1, 8], 100, 10, 128, benchmark_data=BENCHMARK_DATA)
+    golden.check(result=run)
+
+
+def test_benchmark_lineage_parent_prefers_refit_over_sweep(tracking_store, golden):
+    sweep = _upstream_run(tracking_store, "hpo")
+    tracker = MLflowBenchmarkTracker("benchmark")
+    with _start_benchmark(tracker, hpo_refit_run_id=DASHED_UUID, hpo_sweep_run_id=sweep):
+        tracker.log_benchmark_results([4], 5, 1, 64, device="cpu")
+    golden.check()
+
+
+@pytest.mark.parametrize("storage_env", [None, "colab"], ids=["same_env", "storage_env_differs"])
+def test_benchmark_version_suffix_commits_the_reserved_name(tracking_store, golden, storage_env):
+    mlflow_cfg = {"naming": {"run_name": {"auto_increment": {"enabled": True}}}}
+    config_dir, output_dir = _project(tracking_store.tmp_path, "benchmark", mlflow_cfg)
+    (config_dir / "naming.yaml").write_text(
+        'patterns:\n  benchmarking: "{env}_{model}_benchmark_{trial_id}"\n', encoding="utf-8"
+    )
+    context = NamingContext("benchmarking", "deberta", "local", storage_env=storage_env, trial_id="trial_3")
+    name = build_mlflow_run_name(context, config_dir=config_dir)
+    reserved = read_counter(config_dir)
+    tracker = MLflowBenchmarkTracker("benchmark")
+    with _start_benchmark(tracker, run_name=name, context=context, output_dir=output_dir):
+        pass
+    golden.check(result={"name": name, "reserved": reserved, "after_run": read_counter(config_dir)})
+
+
+@pytest.mark.parametrize(
+    "context", [None, NamingContext("benchmarking", "deberta", "local")], ids=["no_context", "no_trial_id"]
+)
+def test_benchmark_without_trial_id_ends_a_failed_run_and_yields_none(tracking_store, golden, context):
+    tracker = MLflowBenchmarkTracker("benchmark")
+    with _start_benchmark(tracker, context=context) as run:
+        pass
+    golden.check(result=run)
+
+
+def test_benchmark_disabled_stage_yields_none_without_a_run(tracking_store, golden):
+    _, output_dir = _project(tracking_store.tmp_path, "benchmark", _disabled("benchmark"))
+    tracker = MLflowBenchmarkTracker("benchmark")
+    with _start_benchmark(tracker, output_dir=output_dir) as run:
+        pass
+    golden.check(result=run)
+
+
+def test_benchmark_body_exception_ends_the_run_failed(tracking_store, golden):
+    tracker = MLflowBenchmarkTracker("benchmark")
+    with golden.capture(), _start_benchmark(tracker):
+        raise BodyError("benchmark crashed")
+    golden.check()
+
+
+# -- conversion ------------------------------------------------------------------------------------
+def test_conversion_run_structure_index_and_results(tracking_store, golden):
+    source = _upstream_run(tracking_store, "final")
+    config_dir, output_dir = _project(tracking_store.tmp_path, "conversion", NO_ARTIFACTS)
+    output_dir.mkdir(parents=True)
+    onnx = output_dir / "model.onnx"
+    onnx.write_bytes(b"\0" * 512)
+    tracker = MLflowConversionTracker("conversion")
+    with tracker.start_conversion_run(
+        "convert",
+        "onnx",
+        source_training_run=source,
+        context=CONVERSION_CONTEXT,
+        output_dir=output_dir,
+        group_id="g1",
+    ) as run:
+        tracker.log_conversion_parameters(
+            "outputs/final/checkpoint", "onnx", quantization="int8", opset_version=17, backbone="deberta"
+        )
+        tracker.log_conversion_results(
+            True, onnx_model_path=onnx, original_checkpoint_size=1.0, smoke_test_passed=True
+        )
+    golden.check(result={"yielded": run, "index": read_index(config_dir)})
+
+
+def test_conversion_parent_run_id_beats_the_source_run(tracking_store, golden):
+    source = _upstream_run(tracking_store, "final")
+    parent = _upstream_run(tracking_store, "other")
+    tracker = MLflowConversionTracker("conversion")
+    with tracker.start_conversion_run("convert", "onnx", source_training_run=source, parent_run_id=parent):
+        tracker.log_conversion_parameters("ckpt", "onnx")
+        tracker.log_conversion_results(False, smoke_test_passed=False)
+    golden.check()
+
+
+def test_conversion_disabled_stage_yields_none_without_a_run(tracking_store, golden):
+    config_dir, output_dir = _project(tracking_store.tmp_path, "conversion", _disabled("conversion"))
+    tracker = MLflowConversionTracker("conversion")
+    with tracker.start_conversion_run(
+        "convert", "onnx", context=CONVERSION_CONTEXT, output_dir=output_dir
+    ) as run:
+        pass
+    golden.check(result={"yielded": run, "index": read_index(config_dir)})
+
+
+def test_conversion_body_exception_ends_the_run_failed(tracking_store, golden):
+    tracker = MLflowConversionTracker("conversion")
+    with golden.capture(), tracker.start_conversion_run("convert", "onnx"):
+        mlflow.log_metric("conversion_success", 0.0)
+        raise BodyError("export crashed")
+    golden.check()
