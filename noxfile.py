@@ -10,6 +10,8 @@ nox.options.sessions = ["golden", "tests"]
 
 PYTHON = "3.11"
 CONSTRAINTS = ("-c", "constraints.txt")
+LINT_PATHS = ("src", "tests", "benchmarks", "pipeline_demo", "noxfile.py", "conftest.py")
+TYPED_PATHS = ("src", "pipeline_demo")
 
 
 def _install(session: nox.Session) -> None:
@@ -20,22 +22,22 @@ def _install(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff on everything."""
     _install(session)
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py", "conftest.py")
+    session.run("ruff", "check", *LINT_PATHS)
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on src/."""
     _install(session)
-    session.run("mypy", "--strict", "src")
+    session.run("mypy", "--strict", *TYPED_PATHS)
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """ruff, mypy --strict on src, and the whole pytest suite with branch coverage."""
     _install(session)
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py", "conftest.py")
-    session.run("mypy", "--strict", "src")
+    session.run("ruff", "check", *LINT_PATHS)
+    session.run("mypy", "--strict", *TYPED_PATHS)
     session.run("coverage", "erase")
     session.run(
         "pytest", "-n", "2", "--cov", "--cov-branch", "--cov-report=term", *session.posargs

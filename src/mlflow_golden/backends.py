@@ -1,0 +1,172 @@
+"""The three store backends a test can run against: file, sqlite and server.
+
+``BackendManager`` lives for one process (pytest session or xdist worker): it builds the migrated
+sqlite template once, starts the ``mlflow server`` lazily, and hands each test a fresh store URI.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+# Imported eagerly on purpose: nested (inline) pytest runs must not re-import the store modules,
+# which would redefine SQLAlchemy models and split the store classes the harness patches.
+from mlflow.store.tracking.file_store import FileStore
+from mlflow.store.tracking.rest_store import RestStore
+from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+from mlflow_golden.server import (
+    SHARED_SERVER_ENV,
+    MlflowServer,
+    ServerEndpoint,
+    ServerStartError,
+    reset_database,
+)
+
+_logger = logging.getLogger(__name__)
+
+BACKENDS: Final = ("file", "sqlite", "server")
+STORE_CLASSES: Final[dict[str, type]] = {"file": FileStore, "sqlite": SqlAlchemyStore, "server": RestStore}
+#: Client settings for the server backend: a failing request fails at once instead of being
+#: retried with backoff for minutes, and nothing waits forever on a dead server.
+SERVER_CLIENT_ENV: Final = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """Where one test's store lives and what environment its backend needs."""
+
+    backend: str
+    uri: str
+    env: dict[str, str]
+    db_path: Path | None = None
+
+
+def _build_template(directory: Path) -> Path:
+    """Create and migrate an empty MLflow sqlite database once (about a second)."""
+    path = directory / "template.db"
+    uri = f"sqlite:///{path}"
+    began = time.monotonic()
+    store_class: Any = SqlAlchemyStore
+    store = store_class(uri, str(directory / "artifacts"))
+    store.engine.dispose()
+    SqlAlchemyStore._engine_map.pop(uri, None)
+    _logger.info("migrated sqlite template in %.2f s", time.monotonic() - began)
+    return path
+
+
+class BackendManager:
+    """Per-process owner of the sqlite template and the (lazy) mlflow server."""
+
+    def __init__(self) -> None:
+        self._dir: Path | None = None
+        self._template: Path | None = None
+        self._server: MlflowServer | None = None
+        self._endpoint: ServerEndpoint | None = None
+        self._server_error: ServerStartError | None = None
+        #: False in xdist workers: parallel workers must not reset one shared server's database.
+        self.may_share_server = True
+
+    def template(self) -> Path:
+        if self._template is None:
+            self._dir = Path(tempfile.mkdtemp(prefix="mlflow-golden-"))
+            self._template = _build_template(self._dir)
+        return self._template
+
+    def server_endpoint(self) -> ServerEndpoint:
+        """The running server: a shared one from an outer pytest process, else our own."""
+        if self._endpoint is None:
+            shared = os.environ.get(SHARED_SERVER_ENV)
+            if shared and self.may_share_server:
+                self._endpoint = ServerEndpoint.decode(shared)
+            elif self._server_error is not None:
+                raise self._server_error
+            else:
+                self._server = MlflowServer(self.template())
+                try:
+                    self._endpoint = self._server.start()
+                except ServerStartError as exc:
+                    self._server_error = exc  # later tests fail fast with the same error
+                    raise
+        return self._endpoint
+
+    @property
+    def server_startup_seconds(self) -> float | None:
+        return None if self._server is None else self._server.startup_seconds
+
+    def new_store(self, backend: str, tmp_path: Path) -> StoreLocation:
+        """A fresh, empty store for one test."""
+        if backend == "file":
+            root = tmp_path / "mlruns"
+            return StoreLocation("file", root.as_uri(), {"MLFLOW_ALLOW_FILE_STORE": "true"})
+        if backend == "sqlite":
+            db_path = tmp_path / "mlflow.db"
+            shutil.copyfile(self.template(), db_path)
+            conn = sqlite3.connect(db_path)
+            try:
+                with conn:
+                    conn.execute(
+                        "UPDATE experiments SET artifact_location=? WHERE experiment_id=0",
+                        (str(tmp_path / "mlruns" / "0"),),
+                    )
+            finally:
+                conn.close()
+            return StoreLocation("sqlite", f"sqlite:///{db_path}", {}, db_path)
+        if backend == "server":
+            endpoint = self.server_endpoint()
+            reset_database(endpoint)
+            return StoreLocation("server", endpoint.url, dict(SERVER_CLIENT_ENV), endpoint.db_path)
+        raise ValueError(f"unknown MLflow backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+    def release(self, location: StoreLocation) -> None:
+        """Free per-test resources (the sqlite engine MLflow caches per URI)."""
+        if location.backend == "sqlite":
+            engine = SqlAlchemyStore._engine_map.pop(location.uri, None)
+            if engine is not None:
+                engine.dispose()
+
+    def close(self) -> None:
+        """Stop our server (never a shared one) and delete temporary files."""
+        if self._server is not None:
+            self._server.cleanup()
+            self._server = None
+        self._endpoint = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+            self._template = None
+
+
+_MANAGER: BackendManager | None = None
+_USERS = 0
+
+
+def acquire_manager(*, xdist_worker: bool = False) -> BackendManager:
+    """The process-wide manager; nested (inline) pytest sessions share the outer one."""
+    global _MANAGER, _USERS
+    if _MANAGER is None:
+        _MANAGER = BackendManager()
+        _MANAGER.may_share_server = not xdist_worker
+    _USERS += 1
+    return _MANAGER
+
+
+def current_manager() -> BackendManager | None:
+    """The process-wide manager while a session holds it."""
+    return _MANAGER
+
+
+def release_manager() -> None:
+    """Drop one user; the last one stops the server and removes temporary files."""
+    global _MANAGER, _USERS
+    _USERS = max(0, _USERS - 1)
+    if _USERS == 0 and _MANAGER is not None:
+        _MANAGER.close()
+        _MANAGER = None

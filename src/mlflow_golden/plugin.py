@@ -1,0 +1,371 @@
+"""The pytest plugin: options, the ``tracking_store``/``golden``/``store_faults`` fixtures, golden
+file status per test, and orphan detection. The work is done by the other modules; this file only
+wires them to pytest.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Generator, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mlflow
+import pytest
+from mlflow.tracking import MlflowClient
+
+from mlflow_golden import azureml_scheme, backends, faults, golden_paths, isolation
+from mlflow_golden.capture import RawSnapshot, capture
+from mlflow_golden.determinism import deterministic
+from mlflow_golden.faults import StoreFaults
+from mlflow_golden.normalize import HarnessError, normalize
+from mlflow_golden.recorder import CreationLog, Recorder
+from mlflow_golden.report import mismatch_report
+from mlflow_golden.snapshot import GoldenFileError, dumps, load
+
+_logger = logging.getLogger(__name__)
+
+#: Orphan golden files (paths relative to the golden dir) found at session finish.
+ORPHANS_KEY = pytest.StashKey[list[str]]()
+#: Per-test golden status key in ``item.user_properties``: ("golden", status).
+STATUS_PROPERTY = "golden"
+STATUSES = ("ok", "differs", "missing", "written")
+
+_SESSION_KEY = pytest.StashKey["_SessionState"]()
+_CALL_REPORT_KEY = pytest.StashKey[pytest.TestReport]()
+
+
+@dataclass
+class _SessionState:
+    golden_dir: Path
+    update: bool
+    backend: str
+    manager: backends.BackendManager
+    nodeids: set[str] = field(default_factory=set)
+    collection_failed: bool = False
+
+
+# -- options and session ---------------------------------------------------------------------------
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mlflow_golden", "golden MLflow snapshots (mlflow_golden)")
+    group.addoption(
+        "--golden-update",
+        action="store_true",
+        default=False,
+        help="write golden files instead of comparing; delete orphan golden files",
+    )
+    group.addoption(
+        "--golden-dir", default=None, metavar="DIR", help="golden files (default: <rootdir>/golden)"
+    )
+    group.addoption(
+        "--mlflow-backend",
+        default="file",
+        choices=backends.BACKENDS,
+        help="tracking store each test gets (default: file)",
+    )
+    group.addoption(
+        "--target-src",
+        default=None,
+        metavar="DIR",
+        help="import the code under test from DIR/src (or DIR); the harness itself stays current",
+    )
+
+
+def _apply_target_src(config: pytest.Config, value: str) -> None:
+    target = Path(value).expanduser().resolve()
+    if not target.is_dir():
+        raise pytest.UsageError(f"--target-src: no such directory: {value} (resolved to {target})")
+    root = target / "src" if (target / "src").is_dir() else target
+    sys.path.insert(0, str(root))
+    own_src = (config.rootpath / "src").resolve()
+    if own_src == root:
+        return
+    for name, module in list(sys.modules.items()):
+        if name == "mlflow_golden" or name.startswith("mlflow_golden."):
+            continue
+        file = getattr(module, "__file__", None)
+        if file and Path(file).resolve().is_relative_to(own_src):
+            del sys.modules[name]
+    _logger.info("--target-src: importing code under test from %s", root)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "harness_server: needs a real mlflow server subprocess")
+    target = config.getoption("target_src")
+    if target:
+        _apply_target_src(config, target)
+    isolation.disable_telemetry()
+    azureml_scheme.register()
+    golden_dir = config.getoption("golden_dir")
+    state = _SessionState(
+        golden_dir=Path(golden_dir).resolve() if golden_dir else config.rootpath / "golden",
+        update=bool(config.getoption("golden_update")),
+        backend=config.getoption("mlflow_backend"),
+        manager=backends.acquire_manager(xdist_worker=hasattr(config, "workerinput")),
+    )
+    config.stash[_SESSION_KEY] = state
+    config.pluginmanager.register(_CollectionWatcher(state), "mlflow_golden-collection-watcher")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _SESSION_KEY in config.stash:
+        del config.stash[_SESSION_KEY]
+        backends.release_manager()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    state = config.stash[_SESSION_KEY]
+    mode = "update" if state.update else "compare"
+    return f"mlflow_golden: backend={state.backend} golden-dir={state.golden_dir} mode={mode}"
+
+
+# -- fixtures --------------------------------------------------------------------------------------
+@dataclass
+class TrackingStore:
+    """The test's isolated tracking store (see the ``tracking_store`` fixture)."""
+
+    uri: str
+    azureml_uri: str
+    client: MlflowClient
+    backend: str
+    tmp_path: Path
+    store_class: type
+    creation_log: CreationLog
+
+    def use_azureml(self) -> None:
+        """Make the azureml URI the global tracking URI (and env MLFLOW_TRACKING_URI)."""
+        mlflow.set_tracking_uri(self.azureml_uri)
+
+
+@pytest.fixture
+def tracking_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrackingStore]:
+    """A fresh, isolated MLflow tracking store for this test on the chosen backend."""
+    state = request.config.stash[_SESSION_KEY]
+    location = state.manager.new_store(state.backend, tmp_path)
+    with ExitStack() as stack:
+        stack.enter_context(
+            isolation.isolated_environment({**location.env, "MLFLOW_TRACKING_URI": location.uri})
+        )
+        stack.enter_context(isolation.working_directory(tmp_path))
+        stack.callback(state.manager.release, location)
+        stack.callback(azureml_scheme.set_target, None)
+        azureml_scheme.set_target(location.uri)
+        stack.enter_context(isolation.tracking_uri(location.uri))
+        stack.enter_context(deterministic())
+        log = stack.enter_context(Recorder().installed(backends.STORE_CLASSES.values()))
+        stack.callback(_reset_fluent)
+        yield TrackingStore(
+            uri=location.uri,
+            azureml_uri=azureml_scheme.AZUREML_URI,
+            client=MlflowClient(tracking_uri=location.uri),
+            backend=state.backend,
+            tmp_path=tmp_path,
+            store_class=backends.STORE_CLASSES[state.backend],
+            creation_log=log,
+        )
+
+
+def _reset_fluent() -> None:
+    with faults.suspended():
+        isolation.reset_fluent_state()
+
+
+class Golden:
+    """The ``golden`` fixture object: snapshot the store and compare with the golden file."""
+
+    def __init__(self, store: TrackingStore, path: Path, update: bool, item: pytest.Item) -> None:
+        self._store = store
+        self.path = path
+        self._update = update
+        self._item = item
+        self._error: BaseException | None = None
+        self.checked = False
+
+    @contextmanager
+    def capture(self) -> Iterator[None]:
+        """Record an Exception raised in the block (not re-raised) for the next ``check()``."""
+        try:
+            yield
+        except Exception as exc:
+            self._error = exc
+
+    def raw(self, result: object = None, error: BaseException | None = None) -> RawSnapshot:
+        return capture(
+            self._store.client,
+            self._store.creation_log,
+            result=result,
+            error=error if error is not None else self._error,
+            tmp_path=str(self._store.tmp_path),
+            tracking_uri=self._store.uri,
+            azureml_uri=self._store.azureml_uri,
+        )
+
+    def snapshot(self, result: object = None, error: BaseException | None = None) -> dict[str, Any]:
+        """The normalized snapshot of the store plus ``result``/``error``, without comparing."""
+        try:
+            return normalize(self.raw(result, error))
+        except HarnessError as exc:
+            pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
+
+    def _status(self, status: str) -> None:
+        self._item.user_properties.append((STATUS_PROPERTY, status))
+
+    def check(self, result: object = None, error: BaseException | None = None) -> None:
+        """Compare the snapshot byte for byte with the golden file (or write it when updating)."""
+        self.checked = True
+        text = dumps(self.snapshot(result, error))
+        exists = self.path.is_file()
+        if self._update:
+            if exists and self.path.read_bytes() == text.encode("utf-8"):
+                self._status("ok")
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.write_text(text, encoding="utf-8", newline="\n")
+                self._status("written")
+            return
+        if not exists:
+            self._status("missing")
+            message = f"missing golden file {self.path}; run with --golden-update to record it"
+            pytest.fail(message, pytrace=False)
+        if self.path.read_bytes() == text.encode("utf-8"):
+            self._status("ok")
+            return
+        self._status("differs")
+        try:
+            expected = load(self.path)
+        except GoldenFileError as exc:
+            pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
+        actual = self.snapshot(result, error)
+        pytest.fail(mismatch_report(expected, actual, self.path), pytrace=False)
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Iterator[Golden]:
+    """Snapshot what the test left in ``tracking_store`` and compare it with its golden file."""
+    state = request.config.stash[_SESSION_KEY]
+    path = golden_paths.golden_path_for_nodeid(request.node.nodeid, state.golden_dir)
+    fixture = Golden(tracking_store, path, state.update, request.node)
+    yield fixture
+    report = request.node.stash.get(_CALL_REPORT_KEY, None)
+    if not fixture.checked and report is not None and report.passed:
+        pytest.fail(
+            f"{request.node.nodeid} uses the golden fixture but never called golden.check(); "
+            "call golden.check(result=...) at the end of the scenario",
+            pytrace=False,
+        )
+
+
+@pytest.fixture
+def store_faults(tracking_store: TrackingStore) -> Iterator[StoreFaults]:
+    """Make chosen methods of the backend's store class fail on chosen calls (undone at test end)."""
+    injector = StoreFaults(tracking_store.store_class)
+    try:
+        yield injector
+    finally:
+        injector.undo()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_REPORT_KEY] = report
+    return report
+
+
+# -- orphans ---------------------------------------------------------------------------------------
+def _is_full_run(config: pytest.Config) -> bool:
+    option = config.option
+    if getattr(option, "keyword", "") or getattr(option, "markexpr", ""):
+        return False
+    if getattr(option, "lf", False) or getattr(option, "deselect", None):
+        return False
+    if getattr(option, "stepwise", False):
+        return False
+    # Only directory arguments (or none: testpaths) select whole folders; a file or node id is a subset.
+    root = Path(str(config.invocation_params.dir))
+    return all("::" not in str(arg) and (root / str(arg)).is_dir() for arg in config.args)
+
+
+def _selected_paths(config: pytest.Config) -> list[str]:
+    """The session's test path arguments, relative to the rootdir (outside ones are ignored)."""
+    selected = []
+    for arg in config.args:
+        path = (config.invocation_params.dir / str(arg)).resolve()
+        try:
+            selected.append(path.relative_to(config.rootpath.resolve()).as_posix())
+        except ValueError:
+            continue
+    return selected
+
+
+class _CollectionWatcher:
+    """Notes collection errors: with modules missing, orphan judgment would be wrong."""
+
+    def __init__(self, state: _SessionState) -> None:
+        self._state = state
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            self._state.collection_failed = True
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
+    state = node.config.stash.get(_SESSION_KEY, None)
+    if state is not None:
+        state.nodeids.update(ids)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    session.config.stash[_SESSION_KEY].nodeids.update(item.nodeid for item in session.items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or _SESSION_KEY not in config.stash:
+        return
+    state = config.stash[_SESSION_KEY]
+    if state.collection_failed or not state.nodeids or not _is_full_run(config):
+        return
+    orphans = golden_paths.find_orphans(state.golden_dir, state.nodeids, _selected_paths(config))
+    config.stash[ORPHANS_KEY] = orphans
+    if not orphans:
+        return
+    if state.update:
+        for relative in orphans:
+            (state.golden_dir / relative).unlink(missing_ok=True)
+    elif session.exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    orphans = config.stash.get(ORPHANS_KEY, [])
+    state = config.stash.get(_SESSION_KEY, None)
+    if orphans and state is not None:
+        verb = "removed" if state.update else "owned by no collected test; --golden-update removes them"
+        terminalreporter.section("mlflow_golden orphans")
+        for relative in orphans:
+            terminalreporter.write_line(f"orphan golden file: {relative}")
+        terminalreporter.write_line(f"{len(orphans)} orphan golden file(s): {verb}")
+    if state is not None and state.manager.server_startup_seconds is not None:
+        terminalreporter.write_line(
+            f"mlflow_golden: mlflow server started in {state.manager.server_startup_seconds:.1f} s"
+        )
+
+
+__all__ = [
+    "ORPHANS_KEY",
+    "STATUSES",
+    "STATUS_PROPERTY",
+    "Golden",
+    "StoreFaults",
+    "TrackingStore",
+]

@@ -1,0 +1,180 @@
+"""End to end through pytest (pytester, in-process, outer --mlflow-backend): record, compare, report."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+InnerRun = Callable[..., pytest.RunResult]
+
+
+BASELINE = {
+    "EXP": "sweep",
+    "STAGE_TAG": '"stage": "hpo", ',
+    "TEAM": "blue",
+    "PARENT": "parent",
+    "STATUS": "FINISHED",
+    "EXTRA": "",
+}
+
+SCENARIO = """
+def test_scenario(tracking_store, golden):
+    c = tracking_store.client
+    exp = c.create_experiment("{EXP}")
+    parent = c.create_run(exp, run_name="parent", tags={{{STAGE_TAG}"kind": "sweep"}})
+    other = c.create_run(exp, run_name="other")
+    child = c.create_run(
+        exp, run_name="child", tags={{"mlflow.parentRunId": {PARENT}.info.run_id, "team": "{TEAM}"}}
+    )
+    c.set_terminated(child.info.run_id, "{STATUS}")
+    {EXTRA}
+    golden.check(result={{"child": child.info.run_id}})
+"""
+
+GOLDEN = Path("golden/test_scenario/test_scenario.json")
+
+
+def _write(pytester: pytest.Pytester, **changes: str) -> None:
+    pytester.makepyfile(test_scenario=SCENARIO.format(**{**BASELINE, **changes}))
+
+
+@pytest.fixture
+def recorded(pytester: pytest.Pytester, run_inner: InnerRun) -> pytest.Pytester:
+    _write(pytester)
+    run_inner("--golden-update").assert_outcomes(passed=1)
+    return pytester
+
+
+def test_golden_update_writes_the_golden_file(recorded: pytest.Pytester) -> None:
+    data = json.loads((recorded.path / GOLDEN).read_text(encoding="utf-8"))
+    assert data["schema"] == 1
+    assert [run["name"] for run in data["runs"]] == ["parent", "other", "child"]
+    assert data["runs"][2]["parent"] == "run-1"
+    assert data["result"] == {"child": "run-3"}
+
+
+def test_unchanged_scenario_passes(recorded: pytest.Pytester, run_inner: InnerRun) -> None:
+    run_inner().assert_outcomes(passed=1)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected_lines"),
+    [
+        ({"TEAM": "red"}, ['tags.team: "blue" -> "red"']),
+        ({"STAGE_TAG": ""}, ['tags.stage: "hpo" -> <absent>']),
+        ({"PARENT": "other"}, ['parent: "run-1" -> "run-2"', 'tags.mlflow.parentRunId: "run-1" -> "run-2"']),
+        ({"STATUS": "FAILED"}, ['status: "FINISHED" -> "FAILED"']),
+        ({"EXTRA": 'c.create_run(exp, run_name="late")'}, ["+", "late"]),
+        ({"EXP": "renamed"}, ['name: "sweep" -> "renamed"']),
+    ],
+    ids=["tag-value", "tag-removed", "parent", "status", "extra-run", "experiment-renamed"],
+)
+def test_a_change_fails_with_a_report_naming_it(
+    recorded: pytest.Pytester, run_inner: InnerRun, change: dict[str, str], expected_lines: list[str]
+) -> None:
+    _write(recorded, **change)
+    result = run_inner()
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert "golden snapshot differs from" in output
+    tree_part, _, json_part = output.partition("JSON diff:")
+    for line in expected_lines:
+        assert line in tree_part
+    assert "(recorded)" in json_part and "(actual)" in json_part
+    assert json.loads((recorded.path / GOLDEN).read_text(encoding="utf-8"))["schema"] == 1  # not rewritten
+
+
+def test_missing_golden_fails_with_how_to_record(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
+    _write(pytester)
+    result = run_inner()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*missing golden file *test_scenario.json; run with --golden-update to record it*"]
+    )
+
+
+def test_orphan_fails_a_full_run_and_update_removes_it(
+    recorded: pytest.Pytester, run_inner: InnerRun
+) -> None:
+    orphan = recorded.path / "golden/test_scenario/test_gone.json"
+    orphan.write_text("{}\n", encoding="utf-8")
+    result = run_inner()
+    result.assert_outcomes(passed=1)
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*orphan golden file: test_scenario/test_gone.json*"])
+    assert run_inner("-k", "scenario").ret == 0  # a selection is not a full run
+    assert orphan.exists()
+    assert run_inner("--golden-update").ret == 0
+    assert not orphan.exists()
+    assert (recorded.path / GOLDEN).exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [('{"schema": 1,', "corrupt golden JSON"), ('{"schema": 7}\n', "unknown golden schema 7")],
+    ids=["corrupt-json", "unknown-schema"],
+)
+def test_unusable_golden_file_gives_a_clear_error(
+    recorded: pytest.Pytester, run_inner: InnerRun, content: str, message: str
+) -> None:
+    (recorded.path / GOLDEN).write_text(content, encoding="utf-8")
+    result = run_inner()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*{GOLDEN.name}: {message}*"])
+
+
+def test_non_json_able_result_gives_a_clear_error(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
+    pytester.makepyfile(
+        test_scenario="""
+        class RunLookupReport:
+            pass
+
+        def test_scenario(tracking_store, golden):
+            golden.check(result=[1, {"foo": RunLookupReport()}])
+        """
+    )
+    result = run_inner("--golden-update")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*result[[]1[]].foo: cannot snapshot object of type RunLookupReport; convert it to JSON-able data*"]
+    )
+
+
+def test_golden_used_without_check_errors_at_teardown(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
+    pytester.makepyfile(test_scenario="def test_scenario(tracking_store, golden):\n    pass\n")
+    result = run_inner("--golden-update")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*uses the golden fixture but never called golden.check()*"])
+
+
+def test_capture_records_the_error_into_check(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
+    pytester.makepyfile(
+        test_scenario="""
+        def test_scenario(tracking_store, golden):
+            with golden.capture():
+                raise KeyError("boom")
+            golden.check()
+        """
+    )
+    run_inner("--golden-update").assert_outcomes(passed=1)
+    data = json.loads((pytester.path / GOLDEN).read_text(encoding="utf-8"))
+    assert data["error"] == {"type": "KeyError", "message": "'boom'"}
+
+
+def test_status_travels_in_user_properties(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
+    _write(pytester)
+    pytester.makeconftest(
+        """
+        def pytest_runtest_logreport(report):
+            if report.when == "call":
+                print("STATUS", dict(report.user_properties).get("golden"))
+        """
+    )
+    run_inner("-s").stdout.fnmatch_lines(["*STATUS missing*"])
+    run_inner("-s", "--golden-update").stdout.fnmatch_lines(["*STATUS written*"])
+    run_inner("-s").stdout.fnmatch_lines(["*STATUS ok*"])
+    _write(pytester, TEAM="red")
+    run_inner("-s").stdout.fnmatch_lines(["*STATUS differs*"])

@@ -1,0 +1,50 @@
+"""--target-src imports the code under test from another tree; the harness stays current."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+InnerRun = Callable[..., pytest.RunResult]
+
+
+def _project(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\npythonpath = src\n")
+    for tree, value in (("src", "current"), ("old/src", "old"), ("flat", "flat")):
+        package = pytester.path / tree / "mypkg"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text(f'VALUE = "{value}"\n', encoding="utf-8")
+    pytester.makeconftest("import mypkg  # imported before the plugin's configure hook\n")
+    pytester.makepyfile(
+        test_which="""
+        import mypkg
+        import mlflow_golden
+
+        def test_which():
+            print("VALUE", mypkg.VALUE, "HARNESS", mlflow_golden.__file__)
+        """
+    )
+
+
+def test_without_option_the_current_tree_is_imported(
+    pytester: pytest.Pytester, run_subprocess: InnerRun
+) -> None:
+    _project(pytester)
+    run_subprocess("-s").stdout.fnmatch_lines(["*VALUE current HARNESS *"])
+
+
+def test_target_src_switches_the_imported_code(pytester: pytest.Pytester, run_subprocess: InnerRun) -> None:
+    _project(pytester)
+    result = run_subprocess("-s", f"--target-src={pytester.path / 'old'}")
+    result.stdout.fnmatch_lines(["*VALUE old HARNESS *"])
+    result.assert_outcomes(passed=1)
+    # a tree without src/ is used as it is
+    run_subprocess("-s", f"--target-src={pytester.path / 'flat'}").stdout.fnmatch_lines(["*VALUE flat *"])
+
+
+def test_nonexistent_target_src_is_a_usage_error(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
+    pytester.makepyfile(test_x="def test_x():\n    pass\n")
+    result = run_inner(f"--target-src={pytester.path / 'missing'}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--target-src: no such directory: {pytester.path / 'missing'}*"])
