@@ -247,8 +247,13 @@ def _token_pattern(names: Mapping[str, str]) -> re.Pattern[str] | None:
     return re.compile(rf"(?<![A-Za-z0-9_-])(?:{alternatives})(?![A-Za-z0-9_])")
 
 
-def _mapping(values: Mapping[str, str], norm: Normalizer, drop: Callable[[str], bool]) -> dict[str, str]:
-    return {norm.text(k): norm.value(v, k) for k, v in values.items() if not drop(k)}
+def _mapping(
+    values: Mapping[str, str | None], norm: Normalizer, drop: Callable[[str], bool]
+) -> dict[str, str | None]:
+    """Tags/params by normalized key; a NULL value (the sqlite store keeps one) stays null."""
+    return {
+        norm.text(k): None if v is None else norm.value(v, k) for k, v in values.items() if not drop(k)
+    }
 
 
 def normalize_error(error: BaseException | None, norm: Normalizer) -> dict[str, str] | None:

@@ -118,6 +118,13 @@ def test_volatile_tags_are_dropped() -> None:
     assert snap["runs"][0]["tags"] == {"mlflow.runName": "r", "keep": "1"}
 
 
+def test_null_tag_value_stays_null() -> None:
+    run = _run(RUN_A, keep=f"parent {RUN_B}")
+    run.tags["empty"] = None  # type: ignore[assignment]  # the sqlite store keeps NULL tag values
+    snap = normalize(_raw(runs=[run, _run(RUN_B, "2")]))
+    assert snap["runs"][0]["tags"] == {"keep": "parent run-2", "empty": None}
+
+
 def test_times_and_artifact_uris_are_not_in_the_snapshot_only_ended() -> None:
     run = _run(RUN_A)
     run.end_time, run.start_time, run.status = 1700000000005, 1700000000001, "FINISHED"
