@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
+
 import nox
 
 nox.options.reuse_existing_virtualenvs = True
@@ -12,6 +16,13 @@ PYTHON = "3.11"
 CONSTRAINTS = ("-c", "constraints.txt")
 LINT_PATHS = ("src", "tests", "benchmarks", "pipeline_demo", "noxfile.py", "conftest.py")
 TYPED_PATHS = ("src", "pipeline_demo")
+# The modules the consolidation rewrites: the golden suite alone must cover >= 95% of their branches.
+CONSOLIDATED = (
+    "src/infrastructure/tracking/mlflow/runs.py",
+    "src/training/execution/mlflow_setup.py",
+    "src/training/execution/tag_helpers.py",
+    "src/training/execution/tags.py",
+)
 
 
 def _install(session: nox.Session) -> None:
@@ -34,14 +45,51 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """ruff, mypy --strict on src, and the whole pytest suite with branch coverage."""
+    """ruff, mypy --strict, the whole pytest suite with branch coverage, every backend, provenance.
+
+    1. the golden catalog on the file backend, with the branch-coverage gate for the four
+       modules the consolidation rewrites;
+    2. unit and harness tests (file backend), coverage appended and reported;
+    3. goldens and harness tests again on sqlite and on a real mlflow server;
+    4. provenance: the catalog re-records byte-identical from its baseline revision.
+    """
     _install(session)
     session.run("ruff", "check", *LINT_PATHS)
     session.run("mypy", "--strict", *TYPED_PATHS)
     session.run("coverage", "erase")
+    xdist = ("-n", "2", "--dist", "loadgroup")
+    session.run("pytest", "tests/golden", *xdist, "--cov", "--cov-branch", "--cov-report=", *session.posargs)
+    session.run("coverage", "report", f"--include={','.join(CONSOLIDATED)}", "--fail-under=95")
     session.run(
-        "pytest", "-n", "2", "--cov", "--cov-branch", "--cov-report=term", *session.posargs
+        "pytest",
+        "tests/unit",
+        "tests/harness",
+        *xdist,
+        "--cov",
+        "--cov-append",
+        "--cov-branch",
+        "--cov-report=term",
+        *session.posargs,
     )
+    for backend in ("sqlite", "server"):
+        session.run("pytest", "tests/golden", "tests/harness", *xdist, f"--mlflow-backend={backend}")
+    _provenance(session)
+
+
+def _provenance(session: nox.Session) -> None:
+    """Re-record the catalog from its manifest's revisions, or say plainly why it cannot."""
+    manifest = json.loads(Path("golden/MANIFEST.json").read_text(encoding="utf-8"))
+    revisions = sorted({entry["revision"] for entry in manifest["files"].values()})
+    missing = [rev for rev in revisions if not _commit_exists(rev)]
+    if missing:
+        session.warn(f"provenance NOT checked: revision(s) {', '.join(missing)} are not in this clone")
+        return
+    session.run("python", "-m", "mlflow_golden", "provenance", "-n", "2")
+
+
+def _commit_exists(revision: str) -> bool:
+    probe = ["git", "cat-file", "-e", f"{revision}^{{commit}}"]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0
 
 
 @nox.session(python=PYTHON)
@@ -62,7 +110,7 @@ def golden_update(session: nox.Session) -> None:
 def provenance(session: nox.Session) -> None:
     """Re-record from the manifest's baseline revision and compare byte for byte."""
     _install(session)
-    session.run("python", "-m", "mlflow_golden", "provenance", *session.posargs)
+    _provenance(session)
 
 
 @nox.session(python=PYTHON)
@@ -70,4 +118,3 @@ def demo(session: nox.Session) -> None:
     """Run the end-to-end pipeline into a persistent local store and print its run tree."""
     _install(session)
     session.run("python", "-m", "pipeline_demo", *session.posargs)
-
