@@ -96,7 +96,7 @@ def _commit_exists(revision: str) -> bool:
 def golden(session: nox.Session) -> None:
     """The main job: verify every golden scenario against its recorded snapshot."""
     _install(session)
-    session.run("python", "-m", "mlflow_golden", "verify", *session.posargs)
+    session.run("python", "-m", "mlflow_golden", "verify", *(session.posargs or ["-n", "2"]))
 
 
 @nox.session(python=PYTHON)

@@ -88,6 +88,17 @@ def call_into(outcome: dict[str, Any], function: Callable[..., Any], *args: Any,
         raise
 
 
+def captured_call(golden: Any, function: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """``call_into`` a fresh outcome inside ``golden.capture()`` and return that outcome.
+
+    The usual one-call scenario body: an error is recorded for the next ``golden.check()``.
+    """
+    outcome: dict[str, Any] = {}
+    with golden.capture():
+        call_into(outcome, function, *args, **kwargs)
+    return outcome
+
+
 def environ_copy() -> dict[str, str]:
     """A snapshot of os.environ, to prove a function left it alone."""
     return dict(os.environ)

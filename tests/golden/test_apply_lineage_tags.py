@@ -54,6 +54,22 @@ def _arrange(
     return make_project(tmp_path, tags_yaml), run_ids
 
 
+def _apply_final_context_without_folders(
+    tracking_store: Any, capsys: pytest.CaptureFixture[str], specs: list[RunSpec]
+) -> dict[str, Any]:
+    """Arrange ``specs``, then apply with the final_training context but no output/root folders."""
+    project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, specs)
+    return apply_and_report(
+        capsys,
+        EXPERIMENT,
+        project,
+        _lineage(ids),
+        context=CONTEXTS["final_training"],
+        root_dir=None,
+        output_dir=None,
+    )
+
+
 def _lineage(run_ids: dict[str, str]) -> dict[str, Any]:
     """Full lineage whose run ids are the hpo experiment's real runs."""
     return {
@@ -126,17 +142,7 @@ def test_apply_with_context_and_no_folders_finds_the_run_key_hash_tag(tracking_s
 
     run_key_hash = build_mlflow_run_key_hash(build_mlflow_run_key(CONTEXTS["final_training"]))
     specs = [RunSpec("hashed", start_time=T0 + 10, tags={"code.run_key_hash": run_key_hash}), TWO_RUNS[1]]
-    project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, specs)
-    result = apply_and_report(
-        capsys,
-        EXPERIMENT,
-        project,
-        _lineage(ids),
-        context=CONTEXTS["final_training"],
-        root_dir=None,
-        output_dir=None,
-    )
-    golden.check(result=result)
+    golden.check(result=_apply_final_context_without_folders(tracking_store, capsys, specs))
 
 
 def test_apply_with_context_and_no_folders_finds_the_context_tags(tracking_store, golden, capsys):
@@ -148,17 +154,7 @@ def test_apply_with_context_and_no_folders_finds_the_context_tags(tracking_store
         "code.variant": "1",
     }
     specs = [RunSpec("context-tagged", start_time=T0 + 10, tags=context_tags), TWO_RUNS[1]]
-    project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, specs)
-    result = apply_and_report(
-        capsys,
-        EXPERIMENT,
-        project,
-        _lineage(ids),
-        context=CONTEXTS["final_training"],
-        root_dir=None,
-        output_dir=None,
-    )
-    golden.check(result=result)
+    golden.check(result=_apply_final_context_without_folders(tracking_store, capsys, specs))
 
 
 @pytest.mark.parametrize("status", ["RUNNING", "FINISHED", "FAILED", "KILLED"])

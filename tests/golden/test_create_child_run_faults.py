@@ -8,6 +8,8 @@ calls by what they are (see _support_child_run), so the goldens hold on every ba
 
 from __future__ import annotations
 
+from typing import Any
+
 from _support_child_run import (
     MISSING_RUN_ID,
     PARENT_TAG,
@@ -95,27 +97,28 @@ def test_independent_run_parent_tag_failing_skips_the_trial_number_tag(tracking_
 
 
 # -- Azure ---------------------------------------------------------------------------------------
+def _azure_child_with_parent_reads_failing(
+    tracking_store: Any, golden: Any, store_faults: Any, calls: Any
+) -> Any:
+    """Azure branch into experiment ``named``, the parent's ``get_run`` failing at ``calls``."""
+    known = arrange(tracking_store.client)
+    tracking_store.use_azureml()
+    store_faults.fail("get_run", calls=calls, match=read_of(known.parent_id))
+    return run_child(golden, known.parent_id, "4", experiment_name="named")
+
+
 def test_azure_parent_reread_moves_the_child_from_the_named_into_the_parent_experiment(
     tracking_store, golden, store_faults
 ):
-    known = arrange(tracking_store.client)
-    tracking_store.use_azureml()
-    store_faults.fail("get_run", calls=1, match=read_of(known.parent_id))
-    golden.check(result=run_child(golden, known.parent_id, "4", experiment_name="named"))
+    golden.check(result=_azure_child_with_parent_reads_failing(tracking_store, golden, store_faults, 1))
 
 
 def test_azure_parent_reread_failing_too_keeps_the_named_experiment(tracking_store, golden, store_faults):
-    known = arrange(tracking_store.client)
-    tracking_store.use_azureml()
-    store_faults.fail("get_run", calls=[1, 2], match=read_of(known.parent_id))
-    golden.check(result=run_child(golden, known.parent_id, "4", experiment_name="named"))
+    golden.check(result=_azure_child_with_parent_reads_failing(tracking_store, golden, store_faults, [1, 2]))
 
 
 def test_azure_parent_reread_failing_alone_is_swallowed(tracking_store, golden, store_faults):
-    known = arrange(tracking_store.client)
-    tracking_store.use_azureml()
-    store_faults.fail("get_run", calls=2, match=read_of(known.parent_id))
-    golden.check(result=run_child(golden, known.parent_id, "4", experiment_name="named"))
+    golden.check(result=_azure_child_with_parent_reads_failing(tracking_store, golden, store_faults, 2))
 
 
 def test_azure_create_failing_once_sets_the_azure_tags_one_by_one(tracking_store, golden, store_faults):

@@ -51,6 +51,13 @@ def _metadata(tmp_path: Path, content: Any) -> Path:
     return output_dir
 
 
+def _find_by_metadata(tracking_store: Any, key: str, run: str, **kwargs: Any) -> Any:
+    """``_arrange``, then find with an output dir whose metadata.json holds ``key``: run ``run``'s id."""
+    runs = _arrange(tracking_store.client)
+    output_dir = _metadata(tracking_store.tmp_path, {key: {"run_id": runs[run]}})
+    return _find(output_dir=output_dir, **kwargs)
+
+
 # -- P1 direct_run_id ------------------------------------------------------------------------------
 def test_direct_run_id_in_the_same_experiment_wins_over_newer_runs(tracking_store, golden):
     runs = _arrange(tracking_store.client)
@@ -75,21 +82,15 @@ def test_direct_run_id_unknown_falls_through_to_most_recent(tracking_store, gold
 
 # -- P2 metadata_json ------------------------------------------------------------------------------
 def test_metadata_json_mlflow_info_key_selects_its_run(tracking_store, golden):
-    runs = _arrange(tracking_store.client)
-    output_dir = _metadata(tracking_store.tmp_path, {"mlflow_info": {"run_id": runs["older"]}})
-    golden.check(result=_find(output_dir=output_dir))
+    golden.check(result=_find_by_metadata(tracking_store, "mlflow_info", "older"))
 
 
 def test_metadata_json_mlflow_key_written_by_trackers_is_ignored(tracking_store, golden):
-    runs = _arrange(tracking_store.client)
-    output_dir = _metadata(tracking_store.tmp_path, {"mlflow": {"run_id": runs["older"]}})
-    golden.check(result=_find(output_dir=output_dir))
+    golden.check(result=_find_by_metadata(tracking_store, "mlflow", "older"))
 
 
 def test_metadata_json_run_of_another_experiment_falls_through(tracking_store, golden):
-    runs = _arrange(tracking_store.client)
-    output_dir = _metadata(tracking_store.tmp_path, {"mlflow_info": {"run_id": runs["elsewhere"]}})
-    golden.check(result=_find(output_dir=output_dir))
+    golden.check(result=_find_by_metadata(tracking_store, "mlflow_info", "elsewhere"))
 
 
 def test_metadata_json_corrupt_file_is_swallowed(tracking_store, golden):
@@ -99,9 +100,7 @@ def test_metadata_json_corrupt_file_is_swallowed(tracking_store, golden):
 
 
 def test_metadata_json_is_read_before_the_local_index_raises(tracking_store, golden):
-    runs = _arrange(tracking_store.client)
-    output_dir = _metadata(tracking_store.tmp_path, {"mlflow_info": {"run_id": runs["older"]}})
-    golden.check(result=_find(output_dir=output_dir, context=FINAL_CONTEXT))
+    golden.check(result=_find_by_metadata(tracking_store, "mlflow_info", "older", context=FINAL_CONTEXT))
 
 
 # -- P3 local_index --------------------------------------------------------------------------------
@@ -187,10 +186,20 @@ def _context_tagged_run(tracking_store: Any, experiment_id: str) -> str:
     )
 
 
-def test_tag_context_without_stage_matches_tracker_tags(tracking_store, golden):
+def _arrange_context_tagged_then_later(tracking_store: Any) -> None:
+    """``_arrange``, a context-tagged run, then a ``later`` untagged run (the most recent fallback)."""
     runs = _arrange(tracking_store.client)
     _context_tagged_run(tracking_store, runs["experiment_id"])
     make_run(tracking_store.client, runs["experiment_id"], "later")
+
+
+def _final_context(**fields: Any) -> NamingContext:
+    """FINAL_CONTEXT's fields plus ``fields``."""
+    return NamingContext("final_training", "deberta", "local", spec_fp="spec01", exec_fp="exec02", **fields)
+
+
+def test_tag_context_without_stage_matches_tracker_tags(tracking_store, golden):
+    _arrange_context_tagged_then_later(tracking_store)
     golden.check(result=_find(context=FINAL_CONTEXT))
 
 
@@ -204,33 +213,18 @@ def test_tag_context_finds_a_training_tracker_run_that_the_hash_search_misses(tr
 
 
 def test_tag_context_with_a_stage_never_matches_tracker_tags(tracking_store, golden):
-    runs = _arrange(tracking_store.client)
-    _context_tagged_run(tracking_store, runs["experiment_id"])
-    make_run(tracking_store.client, runs["experiment_id"], "later")
-    staged = NamingContext(
-        "final_training", "deberta", "local", stage="training", spec_fp="spec01", exec_fp="exec02"
-    )
-    golden.check(result=_find(context=staged))
+    _arrange_context_tagged_then_later(tracking_store)
+    golden.check(result=_find(context=_final_context(stage="training")))
 
 
 def test_tag_context_with_stage_equal_to_process_type_matches(tracking_store, golden):
-    runs = _arrange(tracking_store.client)
-    _context_tagged_run(tracking_store, runs["experiment_id"])
-    make_run(tracking_store.client, runs["experiment_id"], "later")
-    staged = NamingContext(
-        "final_training", "deberta", "local", stage="final_training", spec_fp="spec01", exec_fp="exec02"
-    )
-    golden.check(result=_find(context=staged))
+    _arrange_context_tagged_then_later(tracking_store)
+    golden.check(result=_find(context=_final_context(stage="final_training")))
 
 
 def test_tag_context_variant_mismatch_falls_through(tracking_store, golden):
-    runs = _arrange(tracking_store.client)
-    _context_tagged_run(tracking_store, runs["experiment_id"])
-    make_run(tracking_store.client, runs["experiment_id"], "later")
-    variant_2 = NamingContext(
-        "final_training", "deberta", "local", spec_fp="spec01", exec_fp="exec02", variant=2
-    )
-    golden.check(result=_find(context=variant_2))
+    _arrange_context_tagged_then_later(tracking_store)
+    golden.check(result=_find(context=_final_context(variant=2)))
 
 
 def test_tag_context_is_not_tried_in_strict_mode(tracking_store, golden):

@@ -18,7 +18,7 @@ from _support_mlflow_setup import (
     MALFORMED_RUN_ID,
     UNKNOWN_RUN_ID,
     cache_listing,
-    call_into,
+    captured_call,
     environ_copy,
     existing_experiment,
     parent_run,
@@ -154,22 +154,20 @@ def test_create_training_mlflow_run_seeded(tracking_store, golden, capsys, seed)
         "context": context_name,
     }
     tags_before = None if tags is None else dict(tags)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        call_into(
-            outcome,
-            create_training_mlflow_run,
-            "train",
-            run_name,
-            tags=tags,
-            parent_run_id=store.parent,
-            run_id=run_id,
-            tracking_uri=store.uri(uri_choice),
-            trial_number=trial_number,
-            fold_idx=fold_idx,
-            create_as_child=create_as_child,
-            **index_args,
-        )
+    outcome = captured_call(
+        golden,
+        create_training_mlflow_run,
+        "train",
+        run_name,
+        tags=tags,
+        parent_run_id=store.parent,
+        run_id=run_id,
+        tracking_uri=store.uri(uri_choice),
+        trial_number=trial_number,
+        fold_idx=fold_idx,
+        create_as_child=create_as_child,
+        **index_args,
+    )
     golden.check(
         result={
             "case": case,
@@ -199,19 +197,17 @@ def test_create_training_child_run_seeded(tracking_store, golden, capsys, seed):
         "tracking_uri": uri_choice,
     }
     tags_before = None if tags is None else dict(tags)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        call_into(
-            outcome,
-            create_training_child_run,
-            "hpo_named",
-            run_name,
-            store.parent,
-            tags,
-            trial_number,
-            fold_idx,
-            store.uri(uri_choice),
-        )
+    outcome = captured_call(
+        golden,
+        create_training_child_run,
+        "hpo_named",
+        run_name,
+        store.parent,
+        tags,
+        trial_number,
+        fold_idx,
+        store.uri(uri_choice),
+    )
     golden.check(
         result={
             "case": case,

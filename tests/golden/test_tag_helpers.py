@@ -7,6 +7,7 @@ key order. Registry errors are captured with the caller's dict as it was left.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -31,31 +32,32 @@ from training.execution.tag_helpers import (
 VALID_TAGS_YAML = [name for name in TAGS_YAML if name not in BROKEN_TAGS_YAML]
 
 
+def _outcome(helper: Callable[..., dict[str, Any]], tags: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    """``dict_outcome`` of ``helper(tags, *args, **kwargs)`` against the caller's ``tags``."""
+    return dict_outcome(helper(tags, *args, **kwargs), tags)
+
+
 # --- add_training_tags (§3.1) ------------------------------------------------------------------
 
 
 def test_add_training_tags_on_empty_dict_uses_final_by_default(tracking_store, golden):
     tags: dict[str, Any] = {}
-    returned = add_training_tags(tags)
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags, tags))
 
 
 def test_add_training_tags_overwrites_existing_values_in_place(tracking_store, golden):
     tags: dict[str, Any] = {"training_type": "hpo", "code.stage": "final_training", "mlflow.runType": "sweep"}
-    returned = add_training_tags(tags, "final")
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags, tags, "final"))
 
 
 def test_add_training_tags_sets_the_given_training_type(tracking_store, golden):
     tags: dict[str, Any] = {"code.model": "distilbert"}
-    returned = add_training_tags(tags, training_type="continued")
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags, tags, training_type="continued"))
 
 
 def test_add_training_tags_sets_an_empty_training_type_verbatim(tracking_store, golden):
     tags: dict[str, Any] = {}
-    returned = add_training_tags(tags, training_type="")
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags, tags, training_type=""))
 
 
 @pytest.mark.parametrize("variant", BROKEN_TAGS_YAML)
@@ -69,8 +71,7 @@ def test_add_training_tags_ignores_a_broken_config_dir(tracking_store, golden, v
 def test_add_training_tags_ignores_an_overridden_run_type_key(tracking_store, golden):
     config_dir = config_dir_with(tracking_store.tmp_path, "override_mlflow_run_type")
     tags: dict[str, Any] = {}
-    returned = add_training_tags(tags, "final", config_dir=config_dir)
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags, tags, "final", config_dir=config_dir))
 
 
 # --- add_training_tags_with_lineage (§3.2) -----------------------------------------------------
@@ -78,8 +79,7 @@ def test_add_training_tags_ignores_an_overridden_run_type_key(tracking_store, go
 
 def test_with_lineage_empty_lineage_sets_training_tags_and_full_data_only(tracking_store, golden):
     tags: dict[str, Any] = {}
-    returned = add_training_tags_with_lineage(tags, {})
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags_with_lineage, tags, {}))
 
 
 def test_with_lineage_full_lineage_and_run_name(tracking_store, golden):
@@ -92,15 +92,13 @@ def test_with_lineage_full_lineage_and_run_name(tracking_store, golden):
 @pytest.mark.parametrize("field", LINEAGE_FIELDS)
 def test_with_lineage_single_field(tracking_store, golden, field):
     tags: dict[str, Any] = {}
-    returned = add_training_tags_with_lineage(tags, {field: FULL_LINEAGE[field]})
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags_with_lineage, tags, {field: FULL_LINEAGE[field]}))
 
 
 def test_with_lineage_partial_lineage_in_mixed_order(tracking_store, golden):
     tags: dict[str, Any] = {}
     lineage = {"hpo_refit_run_id": "refit-run-1", "hpo_trial_key_hash": "trial-hash-1"}
-    returned = add_training_tags_with_lineage(tags, lineage, run_name="final-run")
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags_with_lineage, tags, lineage, run_name="final-run"))
 
 
 @pytest.mark.parametrize("absent", ["empty_strings", "nones", "zeros_and_false"])
@@ -110,8 +108,7 @@ def test_with_lineage_falsy_values_count_as_absent(tracking_store, golden, absen
     if absent == "zeros_and_false":
         lineage["hpo_sweep_run_id"] = False
     tags: dict[str, Any] = {"code.study_key_hash": "base-study", "code.trial_key_hash": "base-trial"}
-    returned = add_training_tags_with_lineage(tags, lineage)
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags_with_lineage, tags, lineage))
 
 
 @pytest.mark.parametrize("run_name", ["new-name", None, ""], ids=["given", "none", "empty"])
@@ -123,8 +120,7 @@ def test_with_lineage_run_name_given_none_or_empty(tracking_store, golden, run_n
 
 def test_with_lineage_always_sets_training_type_final(tracking_store, golden):
     tags: dict[str, Any] = {"training_type": "continued", "mlflow.runType": "benchmark"}
-    returned = add_training_tags_with_lineage(tags, {"hpo_refit_run_id": "refit-run-1"})
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags_with_lineage, tags, {"hpo_refit_run_id": "refit-run-1"}))
 
 
 def test_with_lineage_hashes_overwrite_base_grouping_values(tracking_store, golden):
@@ -134,14 +130,12 @@ def test_with_lineage_hashes_overwrite_base_grouping_values(tracking_store, gold
         "code.trained_on_full_data": "false",
         "code.lineage.source": "manual",
     }
-    returned = add_training_tags_with_lineage(tags, dict(FULL_LINEAGE))
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags_with_lineage, tags, dict(FULL_LINEAGE)))
 
 
 def test_with_lineage_without_hashes_keeps_base_grouping_values(tracking_store, golden):
     tags: dict[str, Any] = {"code.study_key_hash": "base-study", "code.trial_key_hash": "base-trial"}
-    returned = add_training_tags_with_lineage(tags, {"hpo_trial_run_id": "trial-run-1"})
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags_with_lineage, tags, {"hpo_trial_run_id": "trial-run-1"}))
 
 
 def test_with_lineage_copies_values_verbatim(tracking_store, golden):
@@ -153,8 +147,7 @@ def test_with_lineage_copies_values_verbatim(tracking_store, golden):
         "hpo_sweep_run_id": "  " + "s" * 300,
     }
     tags: dict[str, Any] = {}
-    returned = add_training_tags_with_lineage(tags, lineage)
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(result=_outcome(add_training_tags_with_lineage, tags, lineage))
 
 
 def test_with_lineage_ignores_unrelated_lineage_keys(tracking_store, golden):
@@ -178,8 +171,9 @@ def test_with_lineage_default_keys_when_cwd_has_no_config(tracking_store, golden
 def test_with_lineage_config_dir_none_reads_cwd_config_tags_yaml(tracking_store, golden):
     write_tags_yaml(make_config_dir(tracking_store.tmp_path, name="."), "override_all_movable")
     tags: dict[str, Any] = {}
-    returned = add_training_tags_with_lineage(tags, dict(FULL_LINEAGE), run_name="final-run")
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(
+        result=_outcome(add_training_tags_with_lineage, tags, dict(FULL_LINEAGE), run_name="final-run")
+    )
 
 
 @pytest.mark.parametrize("variant", VALID_TAGS_YAML)
@@ -236,8 +230,9 @@ def test_with_lineage_registry_keys_colliding_with_literal_keys(tracking_store, 
         },
     )
     tags: dict[str, Any] = {}
-    returned = add_training_tags_with_lineage(tags, dict(FULL_LINEAGE), "final-run", config_dir)
-    golden.check(result=dict_outcome(returned, tags))
+    golden.check(
+        result=_outcome(add_training_tags_with_lineage, tags, dict(FULL_LINEAGE), "final-run", config_dir)
+    )
 
 
 def test_with_lineage_registry_cache_ignores_a_changed_tags_yaml(tracking_store, golden):

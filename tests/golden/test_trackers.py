@@ -9,6 +9,7 @@ None yielded). Artifacts are kept out (their URIs are dropped anyway).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -80,15 +81,41 @@ def _upstream_run(tracking_store: Any, name: str = "upstream") -> str:
     return make_run(tracking_store.client, experiment_id, name)
 
 
+def _yielded(started: Any) -> Any:
+    """Enter a tracker's ``start_*_run`` context with an empty body; what it yielded."""
+    with started as run:
+        pass
+    return run
+
+
+def _raise_in_body(golden: Any, start: Callable[[], Any], message: str) -> None:
+    """Raise ``BodyError(message)`` inside the context ``start()`` opens, under ``golden.capture()``."""
+    with golden.capture(), start():
+        raise BodyError(message)
+
+
+def _disabled_output_dir(tracking_store: Any, stage: str) -> Path:
+    """The stage's output dir in a project whose ``mlflow.yaml`` disables tracking for ``stage``."""
+    return _project(tracking_store.tmp_path, stage, _disabled(stage))[1]
+
+
 def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _yielded_index_metadata(run: Any, config_dir: Path, output_dir: Path) -> dict[str, Any]:
+    """What a training run yielded, the local index and the output dir's metadata.json."""
+    return {
+        "yielded": run,
+        "index": read_index(config_dir),
+        "metadata": _read_json(output_dir / "metadata.json"),
+    }
 
 
 # -- base: constructor -----------------------------------------------------------------------------
 def test_constructor_binds_the_experiment_on_the_current_store(tracking_store, golden):
     MLflowTrainingTracker("training-exp")
-    with mlflow.start_run(run_name="plain") as run:
-        pass
+    run = _yielded(mlflow.start_run(run_name="plain"))
     golden.check(result={"run": run, "tracking_uri_kept": mlflow.get_tracking_uri() == tracking_store.uri})
 
 
@@ -96,9 +123,7 @@ def test_constructor_error_only_warns_and_runs_land_in_the_default_experiment(tr
     experiment_id = tracking_store.client.create_experiment("gone")
     tracking_store.client.delete_experiment(experiment_id)
     tracker = MLflowTrainingTracker("gone")
-    with tracker.start_training_run("final-run") as run:
-        pass
-    golden.check(result=run)
+    golden.check(result=_yielded(tracker.start_training_run("final-run")))
 
 
 # -- training --------------------------------------------------------------------------------------
@@ -136,13 +161,7 @@ def test_training_run_structure_index_and_metadata(tracking_store, golden):
         group_id="g1",
     ) as run:
         _train_body(tracker)
-    golden.check(
-        result={
-            "yielded": run,
-            "index": read_index(config_dir),
-            "metadata": _read_json(output_dir / "metadata.json"),
-        }
-    )
+    golden.check(result=_yielded_index_metadata(run, config_dir, output_dir))
 
 
 def test_training_metadata_json_is_merged_not_replaced(tracking_store, golden):
@@ -162,13 +181,7 @@ def test_training_without_context_writes_no_index_and_no_metadata(tracking_store
     tracker = MLflowTrainingTracker("final_training")
     with tracker.start_training_run("final-run", output_dir=output_dir) as run:
         _train_body(tracker)
-    golden.check(
-        result={
-            "yielded": run,
-            "index": read_index(config_dir),
-            "metadata": _read_json(output_dir / "metadata.json"),
-        }
-    )
+    golden.check(result=_yielded_index_metadata(run, config_dir, output_dir))
 
 
 def test_training_continued_from_a_checkpoint(tracking_store, golden):
@@ -191,8 +204,7 @@ def test_training_parameters_stop_at_the_first_error(tracking_store, golden):
 def test_training_disabled_stage_yields_none_without_a_run(tracking_store, golden):
     config_dir, output_dir = _project(tracking_store.tmp_path, "final", _disabled("training"))
     tracker = MLflowTrainingTracker("final_training")
-    with tracker.start_training_run("final-run", context=FINAL_CONTEXT, output_dir=output_dir) as run:
-        pass
+    run = _yielded(tracker.start_training_run("final-run", context=FINAL_CONTEXT, output_dir=output_dir))
     golden.check(result={"yielded": run, "index": read_index(config_dir)})
 
 
@@ -207,9 +219,7 @@ def test_training_body_exception_ends_the_run_failed(tracking_store, golden):
 def test_training_with_an_active_run_yields_none(tracking_store, golden):
     tracker = MLflowTrainingTracker("final_training")
     mlflow.start_run(run_name="already-active")
-    with tracker.start_training_run("final-run") as run:
-        pass
-    golden.check(result=run)
+    golden.check(result=_yielded(tracker.start_training_run("final-run")))
 
 
 def test_training_env_run_id_resumes_and_renames_that_run(tracking_store, golden, monkeypatch):
@@ -217,9 +227,7 @@ def test_training_env_run_id_resumes_and_renames_that_run(tracking_store, golden
     experiment_id = mlflow.get_experiment_by_name("final_training").experiment_id
     existing = make_run(tracking_store.client, experiment_id, "existing", tags={"keep": "me"})
     monkeypatch.setenv("MLFLOW_RUN_ID", existing)
-    with tracker.start_training_run("final-run") as run:
-        pass
-    golden.check(result=run)
+    golden.check(result=_yielded(tracker.start_training_run("final-run")))
 
 
 # -- sweep -----------------------------------------------------------------------------------------
@@ -255,9 +263,7 @@ def _study(best_number: int, values: list[float]) -> Any:
 
 def test_sweep_run_structure(tracking_store, golden):
     tracker = MLflowSweepTracker("hpo")
-    with _start_sweep(tracker) as run:
-        pass
-    golden.check(result=run)
+    golden.check(result=_yielded(_start_sweep(tracker)))
 
 
 def test_sweep_without_data_config_has_no_grouping_hashes(tracking_store, golden):
@@ -278,24 +284,17 @@ def test_sweep_without_data_config_has_no_grouping_hashes(tracking_store, golden
     ids=["no_goal", "no_sampling"],
 )
 def test_sweep_missing_config_key_ends_a_failed_run_and_yields_none(tracking_store, golden, hpo_config):
-    tracker = MLflowSweepTracker("hpo")
-    with _start_sweep(tracker, hpo_config=hpo_config) as run:
-        pass
-    golden.check(result=run)
+    golden.check(result=_yielded(_start_sweep(MLflowSweepTracker("hpo"), hpo_config=hpo_config)))
 
 
 def test_sweep_disabled_stage_yields_none_without_a_run(tracking_store, golden):
-    _, output_dir = _project(tracking_store.tmp_path, "hpo", _disabled("hpo"))
-    tracker = MLflowSweepTracker("hpo")
-    with _start_sweep(tracker, output_dir=output_dir) as run:
-        pass
-    golden.check(result=run)
+    output_dir = _disabled_output_dir(tracking_store, "hpo")
+    golden.check(result=_yielded(_start_sweep(MLflowSweepTracker("hpo"), output_dir=output_dir)))
 
 
 def test_sweep_body_exception_ends_the_run_failed(tracking_store, golden):
     tracker = MLflowSweepTracker("hpo")
-    with golden.capture(), _start_sweep(tracker):
-        raise BodyError("study crashed")
+    _raise_in_body(golden, lambda: _start_sweep(tracker), "study crashed")
     golden.check()
 
 
@@ -426,24 +425,19 @@ def test_benchmark_version_suffix_commits_the_reserved_name(tracking_store, gold
     "context", [None, NamingContext("benchmarking", "deberta", "local")], ids=["no_context", "no_trial_id"]
 )
 def test_benchmark_without_trial_id_ends_a_failed_run_and_yields_none(tracking_store, golden, context):
-    tracker = MLflowBenchmarkTracker("benchmark")
-    with _start_benchmark(tracker, context=context) as run:
-        pass
-    golden.check(result=run)
+    golden.check(result=_yielded(_start_benchmark(MLflowBenchmarkTracker("benchmark"), context=context)))
 
 
 def test_benchmark_disabled_stage_yields_none_without_a_run(tracking_store, golden):
-    _, output_dir = _project(tracking_store.tmp_path, "benchmark", _disabled("benchmark"))
-    tracker = MLflowBenchmarkTracker("benchmark")
-    with _start_benchmark(tracker, output_dir=output_dir) as run:
-        pass
-    golden.check(result=run)
+    output_dir = _disabled_output_dir(tracking_store, "benchmark")
+    golden.check(
+        result=_yielded(_start_benchmark(MLflowBenchmarkTracker("benchmark"), output_dir=output_dir))
+    )
 
 
 def test_benchmark_body_exception_ends_the_run_failed(tracking_store, golden):
     tracker = MLflowBenchmarkTracker("benchmark")
-    with golden.capture(), _start_benchmark(tracker):
-        raise BodyError("benchmark crashed")
+    _raise_in_body(golden, lambda: _start_benchmark(tracker), "benchmark crashed")
     golden.check()
 
 
@@ -485,10 +479,9 @@ def test_conversion_parent_run_id_beats_the_source_run(tracking_store, golden):
 def test_conversion_disabled_stage_yields_none_without_a_run(tracking_store, golden):
     config_dir, output_dir = _project(tracking_store.tmp_path, "conversion", _disabled("conversion"))
     tracker = MLflowConversionTracker("conversion")
-    with tracker.start_conversion_run(
-        "convert", "onnx", context=CONVERSION_CONTEXT, output_dir=output_dir
-    ) as run:
-        pass
+    run = _yielded(
+        tracker.start_conversion_run("convert", "onnx", context=CONVERSION_CONTEXT, output_dir=output_dir)
+    )
     golden.check(result={"yielded": run, "index": read_index(config_dir)})
 
 

@@ -12,7 +12,7 @@ import pytest
 from _support_mlflow_setup import (
     MALFORMED_RUN_ID,
     UNKNOWN_RUN_ID,
-    call_into,
+    captured_call,
     deleted_experiment,
     existing_experiment,
     parent_run,
@@ -22,8 +22,10 @@ from _support_mlflow_setup import (
 from training.execution.mlflow_setup import create_training_child_run
 
 
-def _ctc(outcome: dict[str, Any], *args: Any, **kwargs: Any) -> None:
-    call_into(outcome, create_training_child_run, *args, **kwargs)
+def _ctc(golden: Any, capsys: pytest.CaptureFixture[str], *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """The outcome of one captured call, with what it printed under ``printed``."""
+    outcome = captured_call(golden, create_training_child_run, *args, **kwargs)
+    return {**outcome, "printed": printed_canonical(capsys)}
 
 
 def _parent(tracking_store: Any, experiment: str = "hpo") -> str:
@@ -33,89 +35,59 @@ def _parent(tracking_store: Any, experiment: str = "hpo") -> str:
 # -- experiment resolution ---------------------------------------------------------------------------
 def test_parent_experiment_used_with_azure_tags_on_local_uri(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent))
 
 
 def test_parent_experiment_wins_over_named_experiment(tracking_store, golden, capsys):
     existing_experiment(tracking_store.client, "named")
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "named", "trial_1", parent)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "named", "trial_1", parent))
 
 
 def test_parent_present_named_experiment_missing_is_not_created(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "never-created", "trial_1", parent)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "never-created", "trial_1", parent))
 
 
 def test_parent_deleted_run_experiment_still_used(tracking_store, golden, capsys):
     exp = existing_experiment(tracking_store.client, "hpo")
     parent = parent_run(tracking_store.client, exp, deleted=True)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent))
 
 
 def test_parent_in_deleted_experiment_create_fails(tracking_store, golden, capsys):
     exp = existing_experiment(tracking_store.client, "hpo")
     parent = parent_run(tracking_store.client, exp)
     tracking_store.client.delete_experiment(exp)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent))
 
 
 def test_parent_unknown_falls_back_to_existing_named_experiment(tracking_store, golden, capsys):
     existing_experiment(tracking_store.client, "other")
     existing_experiment(tracking_store.client, "hpo")
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", UNKNOWN_RUN_ID)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", UNKNOWN_RUN_ID))
 
 
 def test_parent_malformed_falls_back_to_existing_named_experiment(tracking_store, golden, capsys):
     existing_experiment(tracking_store.client, "hpo")
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", MALFORMED_RUN_ID)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", MALFORMED_RUN_ID))
 
 
 def test_parent_read_error_falls_back_to_named_experiment(tracking_store, golden, store_faults, capsys):
     existing_experiment(tracking_store.client, "named")
     parent = _parent(tracking_store)
     store_faults.fail("get_run", calls=1)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "named", "trial_1", parent)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "named", "trial_1", parent))
 
 
 def test_parent_unknown_named_experiment_deleted_create_fails(tracking_store, golden, capsys):
     deleted_experiment(tracking_store.client, "hpo")
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", UNKNOWN_RUN_ID)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", UNKNOWN_RUN_ID))
 
 
 def test_parent_unknown_named_experiment_missing_raises_runtime_error(tracking_store, golden, capsys):
     existing_experiment(tracking_store.client, "other")
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", UNKNOWN_RUN_ID)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", UNKNOWN_RUN_ID))
 
 
 def test_parent_unknown_name_lookup_error_swallowed_raises_runtime_error(
@@ -123,13 +95,10 @@ def test_parent_unknown_name_lookup_error_swallowed_raises_runtime_error(
 ):
     existing_experiment(tracking_store.client, "hpo")
     store_faults.fail("get_experiment_by_name", calls=1)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", UNKNOWN_RUN_ID)
+    outcome = _ctc(golden, capsys, "hpo", "trial_1", UNKNOWN_RUN_ID)
     golden.check(
         result={
             **outcome,
-            "printed": printed_canonical(capsys),
             "lookups": store_faults.calls("get_experiment_by_name"),
         }
     )
@@ -138,13 +107,10 @@ def test_parent_unknown_name_lookup_error_swallowed_raises_runtime_error(
 def test_parent_present_makes_no_name_lookup(tracking_store, golden, store_faults, capsys):
     parent = _parent(tracking_store)
     store_faults.watch("get_experiment_by_name")
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent)
+    outcome = _ctc(golden, capsys, "hpo", "trial_1", parent)
     golden.check(
         result={
             **outcome,
-            "printed": printed_canonical(capsys),
             "lookups": store_faults.calls("get_experiment_by_name"),
         }
     )
@@ -158,10 +124,9 @@ def test_parent_present_makes_no_name_lookup(tracking_store, golden, store_fault
 )
 def test_trial_and_fold_tags(tracking_store, golden, capsys, trial_number, fold_idx):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial", parent, trial_number=trial_number, fold_idx=fold_idx)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(
+        result=_ctc(golden, capsys, "hpo", "trial", parent, trial_number=trial_number, fold_idx=fold_idx)
+    )
 
 
 def test_caller_tags_override_built_tags(tracking_store, golden, capsys):
@@ -176,13 +141,10 @@ def test_caller_tags_override_built_tags(tracking_store, golden, capsys):
         "extra": "x",
     }
     before = dict(tags)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_2", parent, tags=tags, trial_number=2, fold_idx=1)
+    outcome = _ctc(golden, capsys, "hpo", "trial_2", parent, tags=tags, trial_number=2, fold_idx=1)
     golden.check(
         result={
             **outcome,
-            "printed": printed_canonical(capsys),
             "input_after": tags,
             "unchanged": tags == before,
         }
@@ -191,35 +153,25 @@ def test_caller_tags_override_built_tags(tracking_store, golden, capsys):
 
 def test_caller_parent_tag_arbitrary_text(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent, tags={"mlflow.parentRunId": "not-a-run"})
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(
+        result=_ctc(golden, capsys, "hpo", "trial_1", parent, tags={"mlflow.parentRunId": "not-a-run"})
+    )
 
 
 @pytest.mark.parametrize("tags", [None, {}], ids=["none", "empty"])
 def test_no_caller_tags(tracking_store, golden, capsys, tags):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent, tags=tags)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent, tags=tags))
 
 
 def test_caller_run_name_tag_equal_is_accepted(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent, tags={"mlflow.runName": "trial_1"})
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent, tags={"mlflow.runName": "trial_1"}))
 
 
 def test_caller_run_name_tag_different_prints_error_and_raises(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent, tags={"mlflow.runName": "renamed"})
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent, tags={"mlflow.runName": "renamed"}))
 
 
 # An empty run_name without a caller mlflow.runName tag is backend-dependent and not pinned: the
@@ -229,52 +181,40 @@ def test_caller_run_name_tag_different_prints_error_and_raises(tracking_store, g
 
 def test_empty_run_name_with_caller_run_name_tag(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "", parent, tags={"mlflow.runName": "from-tag"})
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "", parent, tags={"mlflow.runName": "from-tag"}))
 
 
 def test_tag_values_with_quotes(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
     tags = {"quote.single": "it's", "quote.double": 'say "hi"'}
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", 'it\'s "trial"', parent, tags=tags)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", 'it\'s "trial"', parent, tags=tags))
 
 
 # -- tracking URI ------------------------------------------------------------------------------------
 def test_explicit_store_uri(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent, trial_number=1, tracking_uri=tracking_store.uri)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(
+        result=_ctc(golden, capsys, "hpo", "trial_1", parent, trial_number=1, tracking_uri=tracking_store.uri)
+    )
 
 
 def test_explicit_azureml_uri_same_tags(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent, trial_number=1, tracking_uri=tracking_store.azureml_uri)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(
+        result=_ctc(
+            golden, capsys, "hpo", "trial_1", parent, trial_number=1, tracking_uri=tracking_store.azureml_uri
+        )
+    )
 
 
 def test_global_azureml_uri_same_tags(tracking_store, golden, capsys):
     parent = _parent(tracking_store)
     tracking_store.use_azureml()
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent, trial_number=1)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent, trial_number=1))
 
 
 # -- create_run failure ------------------------------------------------------------------------------
 def test_create_run_error_prints_and_reraises(tracking_store, golden, store_faults, capsys):
     parent = _parent(tracking_store)
     store_faults.fail("create_run", calls=1)
-    outcome: dict[str, Any] = {}
-    with golden.capture():
-        _ctc(outcome, "hpo", "trial_1", parent, trial_number=1)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent, trial_number=1))

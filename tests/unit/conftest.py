@@ -8,6 +8,9 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from mlflow.tracking import MlflowClient
+
+from unit._helpers import end_active_runs
 
 
 @pytest.fixture
@@ -27,7 +30,18 @@ def local_mlflow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     try:
         yield uri
     finally:
-        while mlflow.active_run() is not None:
-            mlflow.end_run()
+        end_active_runs()
         mlflow.tracking.fluent._active_experiment_id = None
         mlflow.set_tracking_uri(previous)
+
+
+@pytest.fixture
+def client(local_mlflow: str) -> MlflowClient:
+    """A client on the test's store (a module may override it to point elsewhere)."""
+    return MlflowClient()
+
+
+@pytest.fixture
+def parent_id(client: MlflowClient, experiment_id: str) -> str:
+    """A RUNNING run named ``sweep`` in the module's ``experiment_id`` fixture."""
+    return str(client.create_run(experiment_id=experiment_id, run_name="sweep").info.run_id)

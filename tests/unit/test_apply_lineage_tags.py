@@ -39,11 +39,6 @@ _START_TIMES = itertools.count(1_700_000_000_000, 1000)
 
 
 @pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
-
-
-@pytest.fixture
 def experiment_id(client: MlflowClient) -> str:
     return client.create_experiment("final")
 
@@ -194,38 +189,40 @@ def fail_first_searches(mocker: MockerFixture, failures: int) -> None:
     mocker.patch.object(MlflowClient, "search_runs", search)
 
 
-def test_direct_query_finds_the_run_when_the_finder_search_failed(
+@pytest.mark.parametrize(
+    ("failures", "expected_out", "status"),
+    [
+        (
+            1,
+            "✓ Found MLflow run via direct query: {short}...\n"
+            "✓ Set code.trained_on_full_data tag in MLflow run {short}...\n",
+            "FINISHED",
+        ),
+        (
+            2,
+            "⚠ Could not query MLflow for recent run: search down\n"
+            "⚠ Could not find MLflow run to apply lineage tags\n",
+            "RUNNING",
+        ),
+    ],
+    ids=["finder_search_failed_direct_query_finds_the_run", "direct_query_error_is_printed_then_not_found"],
+)
+def test_direct_query_after_failed_finder_searches(
     client: MlflowClient,
     experiment_id: str,
     dirs: Dict[str, Path],
     capsys: pytest.CaptureFixture[str],
     mocker: MockerFixture,
+    failures: int,
+    expected_out: str,
+    status: str,
 ) -> None:
+    """One failed search: the direct query finds the run; two: its error is printed, nothing tagged."""
     run_id = make_run(client, experiment_id)
-    fail_first_searches(mocker, failures=1)
+    fail_first_searches(mocker, failures=failures)
     apply_lineage_tags("final", None, lineage={}, **dirs)
-    assert capsys.readouterr().out == (
-        f"✓ Found MLflow run via direct query: {run_id[:12]}...\n"
-        f"✓ Set code.trained_on_full_data tag in MLflow run {run_id[:12]}...\n"
-    )
-    assert stored(client, run_id).info.status == "FINISHED"
-
-
-def test_direct_query_error_is_printed_then_not_found(
-    client: MlflowClient,
-    experiment_id: str,
-    dirs: Dict[str, Path],
-    capsys: pytest.CaptureFixture[str],
-    mocker: MockerFixture,
-) -> None:
-    run_id = make_run(client, experiment_id)
-    fail_first_searches(mocker, failures=2)
-    apply_lineage_tags("final", None, lineage={}, **dirs)
-    assert capsys.readouterr().out == (
-        "⚠ Could not query MLflow for recent run: search down\n"
-        "⚠ Could not find MLflow run to apply lineage tags\n"
-    )
-    assert stored(client, run_id).info.status == "RUNNING"
+    assert capsys.readouterr().out == expected_out.format(short=run_id[:12])
+    assert stored(client, run_id).info.status == status
 
 
 def test_active_fluent_run_makes_the_resume_fail_into_the_guard(

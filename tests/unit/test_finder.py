@@ -20,11 +20,6 @@ HPO_CONTEXT = NamingContext(process_type="hpo", model="bert", environment="local
 
 
 @pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
-
-
-@pytest.fixture
 def experiment_id(client: MlflowClient) -> str:
     return client.create_experiment("exp")
 

@@ -11,11 +11,6 @@ from infrastructure.tracking.mlflow.finder import find_run_by_trial_id
 
 
 @pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
-
-
-@pytest.fixture
 def tagged_run(client: MlflowClient) -> str:
     experiment_id = client.create_experiment("exp")
     run_id: str = client.create_run(experiment_id=experiment_id, tags={"code.trial_id": "t1"}).info.run_id

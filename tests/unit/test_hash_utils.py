@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict
 
-import pytest
 from mlflow.tracking import MlflowClient
 from pytest_mock import MockerFixture
 
@@ -24,11 +23,6 @@ from infrastructure.tracking.mlflow.hash_utils import (
 DATA: Dict[str, Any] = {"name": "resumes", "version": "v1"}
 HPO: Dict[str, Any] = {"objective": {"metric": "macro-f1", "goal": "maximize"}, "search_space": {}}
 TRAIN: Dict[str, Any] = {"training": {"epochs": 2}}
-
-
-@pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
 
 
 def run_with_tags(client: MlflowClient, tags: Dict[str, str]) -> str:

@@ -106,46 +106,27 @@ def test_update_disabled_writes_nothing_but_creates_dir(tmp_path: Path) -> None:
     assert not path.exists()
 
 
+def entry(run_id: str, updated_at: str | None = None) -> dict[str, str]:
+    """An index entry in experiment 1 on URI, with ``updated_at`` only when given."""
+    fields = {"run_id": run_id, "experiment_id": "1", "tracking_uri": URI}
+    return fields if updated_at is None else {**fields, "updated_at": updated_at}
+
+
+def write_index(root: Path, entries: dict[str, dict[str, str]]) -> Path:
+    path = get_mlflow_index_path(root)
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    return path
+
+
 def test_lru_keeps_newest_by_updated_at(tmp_path: Path) -> None:
-    path = get_mlflow_index_path(tmp_path)
-    path.write_text(
-        json.dumps(
-            {
-                H1: {
-                    "run_id": "old",
-                    "experiment_id": "1",
-                    "tracking_uri": URI,
-                    "updated_at": "2000-01-01T00:00:00",
-                },
-                H2: {"run_id": "no_time", "experiment_id": "1", "tracking_uri": URI},
-            }
-        ),
-        encoding="utf-8",
-    )
+    path = write_index(tmp_path, {H1: entry("old", "2000-01-01T00:00:00"), H2: entry("no_time")})
     update_mlflow_index(tmp_path, H3, "new", "1", URI, max_entries=2)
     assert list(read_index(path)) == [H3, H1]
 
 
 def test_lru_sorts_newest_first_when_evicting(tmp_path: Path) -> None:
-    path = get_mlflow_index_path(tmp_path)
-    path.write_text(
-        json.dumps(
-            {
-                H1: {
-                    "run_id": "1",
-                    "experiment_id": "1",
-                    "tracking_uri": URI,
-                    "updated_at": "2001-01-01T00:00:00",
-                },
-                H2: {
-                    "run_id": "2",
-                    "experiment_id": "1",
-                    "tracking_uri": URI,
-                    "updated_at": "2002-01-01T00:00:00",
-                },
-            }
-        ),
-        encoding="utf-8",
+    path = write_index(
+        tmp_path, {H1: entry("1", "2001-01-01T00:00:00"), H2: entry("2", "2002-01-01T00:00:00")}
     )
     update_mlflow_index(tmp_path, H3, "3", "1", URI, max_entries=2)
     assert list(read_index(path)) == [H3, H2]

@@ -10,23 +10,12 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from training.execution.mlflow_setup import create_training_child_run
-
-PARENT_TAG = "mlflow.parentRunId"
-
-
-@pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
+from unit._helpers import PARENT_TAG
 
 
 @pytest.fixture
 def experiment_id(client: MlflowClient) -> str:
     return client.create_experiment("hpo")
-
-
-@pytest.fixture
-def parent_id(client: MlflowClient, experiment_id: str) -> str:
-    return str(client.create_run(experiment_id=experiment_id, run_name="sweep").info.run_id)
 
 
 def test_child_has_parent_azure_trial_fold_and_name_tags(

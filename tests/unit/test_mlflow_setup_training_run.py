@@ -25,11 +25,6 @@ CONTEXT_HASH = hashlib.sha256(b"final_training:bert:spec_s1:exec_e1:v1").hexdige
 
 
 @pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
-
-
-@pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     path = tmp_path / "project" / "config"
     path.mkdir(parents=True)

@@ -19,6 +19,8 @@ import pytest
 from mlflow.tracking import MlflowClient
 from pipeline_demo.__main__ import main
 
+from unit._helpers import end_active_runs
+
 RUN_LINE = re.compile(r'^(?P<indent> *)(?P<ref>run-\d+) "(?P<name>[^"]*)" (?P<status>\w+)')
 TRIAL_SUFFIXES = ("_t00", "_t01", "_t02")
 
@@ -54,8 +56,7 @@ def _restored_mlflow_state() -> Iterator[None]:
     try:
         yield
     finally:
-        while mlflow.active_run() is not None:
-            mlflow.end_run()
+        end_active_runs()
         mlflow.tracking.fluent._active_experiment_id = None
         mlflow.set_tracking_uri(uri)
         os.environ.clear()

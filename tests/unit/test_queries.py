@@ -35,11 +35,6 @@ def make_run(
 
 
 @pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
-
-
-@pytest.fixture
 def experiment_id(client: MlflowClient) -> str:
     return str(client.create_experiment("queries"))
 

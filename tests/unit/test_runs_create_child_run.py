@@ -5,7 +5,7 @@ The Azure branch is exercised in test_runs_create_child_run_azure.py.
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any
 
 import mlflow
 import pytest
@@ -15,17 +15,7 @@ from mlflow.tracking import MlflowClient
 from pytest_mock import MockerFixture
 
 from infrastructure.tracking.mlflow.runs import create_child_run
-
-PARENT_TAG = "mlflow.parentRunId"
-
-
-def user_tags(run: Run) -> Dict[str, str]:
-    """Tags minus the ones fluent start_run adds (mlflow.user, mlflow.source.*)."""
-    return {
-        key: value
-        for key, value in run.data.tags.items()
-        if key != "mlflow.user" and not key.startswith("mlflow.source.")
-    }
+from unit._helpers import PARENT_TAG, user_tags
 
 
 def runs_named(client: MlflowClient, experiment_id: str, name: str) -> list[Run]:
@@ -35,18 +25,8 @@ def runs_named(client: MlflowClient, experiment_id: str, name: str) -> list[Run]
 
 
 @pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
-
-
-@pytest.fixture
 def experiment_id(client: MlflowClient) -> str:
     return client.create_experiment("hpo")
-
-
-@pytest.fixture
-def parent_id(client: MlflowClient, experiment_id: str) -> str:
-    return str(client.create_run(experiment_id=experiment_id, run_name="sweep").info.run_id)
 
 
 # --- happy path -------------------------------------------------------------------------------

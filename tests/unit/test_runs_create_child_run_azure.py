@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import mlflow
 import pytest
@@ -18,45 +18,25 @@ from mlflow.entities import Run
 from mlflow.exceptions import MlflowException
 from mlflow.store.tracking.file_store import FileStore
 from mlflow.tracking import MlflowClient
-from mlflow.tracking._tracking_service import utils as tracking_utils
 from pytest_mock import MockerFixture
 
 from infrastructure.tracking.mlflow.runs import create_child_run
-
-PARENT_TAG = "mlflow.parentRunId"
-
-
-def user_tags(run: Run) -> Dict[str, str]:
-    return {
-        key: value
-        for key, value in run.data.tags.items()
-        if key != "mlflow.user" and not key.startswith("mlflow.source.")
-    }
+from unit._helpers import PARENT_TAG, azureml_scheme, user_tags
 
 
 @pytest.fixture
 def azure_uri(local_mlflow: str, tmp_path: Path) -> Iterator[str]:
     """Point the global URI at ``azureml://...`` stored in a local file store under tmp_path."""
-    registry = tracking_utils._tracking_store_registry
     store_root = tmp_path / "azureml-store"
 
     def build_store(store_uri: str, artifact_uri: Any = None) -> FileStore:
         return FileStore(str(store_root))  # type: ignore[no-untyped-call]
 
-    previous_builder = registry._registry.get("azureml")
-    registry.register("azureml", build_store)  # type: ignore[no-untyped-call]
-    # The store cache is keyed by URI: a per-test URI gets a fresh store.
-    uri = f"azureml://eastus.api.azureml.ms/mlflow/v1.0/{tmp_path.name}"
-    mlflow.set_tracking_uri(uri)
-    try:
+    with azureml_scheme(build_store):
+        # The store cache is keyed by URI: a per-test URI gets a fresh store.
+        uri = f"azureml://eastus.api.azureml.ms/mlflow/v1.0/{tmp_path.name}"
+        mlflow.set_tracking_uri(uri)
         yield uri
-    finally:
-        while mlflow.active_run() is not None:
-            mlflow.end_run()
-        if previous_builder is None:
-            registry._registry.pop("azureml", None)
-        else:
-            registry._registry["azureml"] = previous_builder
 
 
 @pytest.fixture
@@ -67,11 +47,6 @@ def client(azure_uri: str) -> MlflowClient:
 @pytest.fixture
 def experiment_id(client: MlflowClient) -> str:
     return client.create_experiment("hpo")
-
-
-@pytest.fixture
-def parent_id(client: MlflowClient, experiment_id: str) -> str:
-    return str(client.create_run(experiment_id=experiment_id, run_name="sweep").info.run_id)
 
 
 def test_azure_child_gets_trial_tags_and_run_name(client: MlflowClient, parent_id: str) -> None:

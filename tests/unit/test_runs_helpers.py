@@ -13,13 +13,7 @@ from infrastructure.tracking.mlflow.runs import (
     get_or_create_experiment,
     resolve_experiment_id,
 )
-
-PARENT_TAG = "mlflow.parentRunId"
-
-
-@pytest.fixture
-def client(local_mlflow: str) -> MlflowClient:
-    return MlflowClient()
+from unit._helpers import PARENT_TAG
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from infrastructure.tracking.mlflow.setup import (
     setup_mlflow,
     setup_mlflow_cross_platform,
 )
+from unit._helpers import azureml_scheme
 
 AZURE_URI = "azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/x/resourceGroups/rg/workspaces/ws"
 TIMEOUT_ENV = "AZUREML_ARTIFACTS_DEFAULT_TIMEOUT"
@@ -66,21 +67,12 @@ def azure_store(local_mlflow: str) -> Iterator[str]:
     """Register ``azureml`` URIs -> the test's file store; restore the registry afterwards."""
     registry: Any = tracking_utils._tracking_store_registry
     target = local_mlflow
-    previous = registry._registry.get("azureml")
 
     def build(store_uri: str, artifact_uri: str | None = None, **_: Any) -> Any:
         return registry.get_store_builder(target)(store_uri=target, artifact_uri=artifact_uri)
 
-    registry.register("azureml", build)
-    registry._get_store_with_resolved_uri.cache_clear()
-    try:
+    with azureml_scheme(build):
         yield AZURE_URI
-    finally:
-        if previous is None:
-            registry._registry.pop("azureml", None)
-        else:
-            registry._registry["azureml"] = previous
-        registry._get_store_with_resolved_uri.cache_clear()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from infrastructure.tracking.mlflow.trackers.benchmark_tracker import (
     is_valid_run_id,
 )
 from infrastructure.tracking.mlflow.version_counter import get_run_name_counter_path
+from unit._helpers import tracker_project
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 HEX_ID = "0123456789abcdef0123456789abcdef"
@@ -35,12 +36,8 @@ MLFLOW_YAML = (
 
 @pytest.fixture
 def project(local_mlflow: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("USER", "tester")
-    root = tmp_path / "proj"
-    (root / "config").mkdir(parents=True)
-    (root / "config" / "mlflow.yaml").write_text(MLFLOW_YAML.format(enabled="true"), encoding="utf-8")
+    root = tracker_project(tmp_path, monkeypatch, MLFLOW_YAML.format(enabled="true"), "benchmarking")
     shutil.copy(REPO_CONFIG / "naming.yaml", root / "config" / "naming.yaml")
-    (root / "outputs" / "benchmarking").mkdir(parents=True)
     return root
 
 

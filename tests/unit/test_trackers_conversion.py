@@ -14,6 +14,7 @@ from pytest_mock import MockerFixture
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.tracking.mlflow.trackers.conversion_tracker import MLflowConversionTracker
+from unit._helpers import tracker_project
 
 SOURCE = "1" * 32
 PARENT = "2" * 32
@@ -23,12 +24,7 @@ MB = 1024 * 1024
 
 @pytest.fixture
 def project(local_mlflow: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("USER", "tester")
-    root = tmp_path / "proj"
-    (root / "config").mkdir(parents=True)
-    (root / "config" / "mlflow.yaml").write_text("naming:\n  project_name: proj\n", encoding="utf-8")
-    (root / "outputs" / "conversion").mkdir(parents=True)
-    return root
+    return tracker_project(tmp_path, monkeypatch, "naming:\n  project_name: proj\n", "conversion")
 
 
 @pytest.fixture

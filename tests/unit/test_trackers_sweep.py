@@ -15,6 +15,7 @@ from infrastructure.naming.context import NamingContext
 from infrastructure.tracking.mlflow.hash_utils import compute_study_family_hash, compute_study_key_hash_v2
 from infrastructure.tracking.mlflow.trackers.base import quote_filter_value
 from infrastructure.tracking.mlflow.trackers.sweep_tracker import MLflowSweepTracker
+from unit._helpers import tracker_project
 
 HPO: Dict[str, Any] = {
     "objective": {"metric": "macro-f1", "goal": "maximize"},
@@ -61,12 +62,7 @@ STUDY_OBJ = Study(
 
 @pytest.fixture
 def project(local_mlflow: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("USER", "tester")
-    root = tmp_path / "proj"
-    (root / "config").mkdir(parents=True)
-    (root / "config" / "mlflow.yaml").write_text("naming:\n  project_name: proj\n", encoding="utf-8")
-    (root / "outputs" / "hpo").mkdir(parents=True)
-    return root
+    return tracker_project(tmp_path, monkeypatch, "naming:\n  project_name: proj\n", "hpo")
 
 
 @pytest.fixture

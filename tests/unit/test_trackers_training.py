@@ -14,6 +14,7 @@ from pytest_mock import MockerFixture
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
+from unit._helpers import tracker_project
 
 SPEC = "5" * 64
 EXEC = "e" * 64
@@ -25,11 +26,7 @@ MLFLOW_YAML = "naming:\n  project_name: proj\ntracking:\n  training:\n    enable
 @pytest.fixture
 def project(local_mlflow: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A project root with config/mlflow.yaml; cwd stays tmp_path."""
-    monkeypatch.setenv("USER", "tester")
-    root = tmp_path / "proj"
-    (root / "config").mkdir(parents=True)
-    (root / "config" / "mlflow.yaml").write_text(MLFLOW_YAML.format(enabled="true"), encoding="utf-8")
-    return root
+    return tracker_project(tmp_path, monkeypatch, MLFLOW_YAML.format(enabled="true"))
 
 
 @pytest.fixture

@@ -41,6 +41,23 @@ def read(root: Path) -> list[dict[str, Any]]:
     return allocations
 
 
+def allocation(run_id: str, **fields: Any) -> dict[str, Any]:
+    """A reserved version-1 allocation of KEY for ``run_id``; ``fields`` override or extend it."""
+    return {
+        "counter_key": KEY,
+        "version": 1,
+        "run_id": run_id,
+        "status": "reserved",
+        "reserved_at": "2024-01-01T00:00:00",
+        "committed_at": None,
+        **fields,
+    }
+
+
+def write_allocations(root: Path, allocations: list[dict[str, Any]]) -> None:
+    get_run_name_counter_path(root).write_text(json.dumps({"allocations": allocations}), encoding="utf-8")
+
+
 def test_counter_path_sits_next_to_the_index(tmp_path: Path) -> None:
     assert get_run_name_counter_path(tmp_path) == tmp_path / "outputs" / "cache" / "run_name_counter.json"
 
@@ -138,32 +155,15 @@ def test_commit_on_missing_file_creates_an_empty_counter(tmp_path: Path) -> None
 
 
 def test_commit_only_touches_the_first_matching_reservation(tmp_path: Path) -> None:
-    path = get_run_name_counter_path(tmp_path)
-    entry = {
-        "counter_key": KEY,
-        "version": 1,
-        "run_id": "x",
-        "status": "reserved",
-        "reserved_at": "2024-01-01T00:00:00",
-        "committed_at": None,
-    }
-    path.write_text(json.dumps({"allocations": [dict(entry), dict(entry, run_id="y")]}), encoding="utf-8")
+    write_allocations(tmp_path, [allocation("x"), allocation("y")])
     commit_run_name_version(KEY, "z", 1, tmp_path, now=clock())
     assert [e["status"] for e in read(tmp_path)] == ["committed", "reserved"]
 
 
 def test_duplicate_versions_keep_the_newest_reservation(tmp_path: Path) -> None:
-    path = get_run_name_counter_path(tmp_path)
-    older = {
-        "counter_key": KEY,
-        "version": 1,
-        "run_id": "old",
-        "status": "reserved",
-        "reserved_at": "2024-01-01T00:00:00",
-        "committed_at": None,
-    }
-    newer = dict(older, run_id="new", reserved_at="2024-01-02T00:00:00")
-    path.write_text(json.dumps({"allocations": [newer, older]}), encoding="utf-8")
+    older = allocation("old")
+    newer = allocation("new", reserved_at="2024-01-02T00:00:00")
+    write_allocations(tmp_path, [newer, older])
     # "old" no longer holds version 1 after de-duplication, so it gets a fresh version.
     assert reserve_run_name_version(KEY, "old", tmp_path, now=clock()) == 2
     assert reserve_run_name_version(KEY, "new", tmp_path, now=clock()) == 1
@@ -171,17 +171,7 @@ def test_duplicate_versions_keep_the_newest_reservation(tmp_path: Path) -> None:
 
 
 def test_expired_versions_are_skipped(tmp_path: Path) -> None:
-    path = get_run_name_counter_path(tmp_path)
-    expired = {
-        "counter_key": KEY,
-        "version": 1,
-        "run_id": "gone",
-        "status": "expired",
-        "reserved_at": "2024-01-01T00:00:00",
-        "committed_at": None,
-        "expired_at": "2024-01-01T01:00:00",
-    }
-    path.write_text(json.dumps({"allocations": [expired]}), encoding="utf-8")
+    write_allocations(tmp_path, [allocation("gone", status="expired", expired_at="2024-01-01T01:00:00")])
     assert reserve_run_name_version(KEY, "a", tmp_path, now=clock()) == 2
 
 
