@@ -288,9 +288,8 @@ def _is_full_run(config: pytest.Config) -> bool:
         return False
     if getattr(option, "stepwise", False):
         return False
-    # Only directory arguments (or none: testpaths) select whole folders; a file or node id is a subset.
-    root = Path(str(config.invocation_params.dir))
-    return all("::" not in str(arg) and (root / str(arg)).is_dir() for arg in config.args)
+    # Node ids select single tests; path arguments are honoured by find_orphans' selection.
+    return not any("::" in str(arg) for arg in config.args)
 
 
 def _selected_paths(config: pytest.Config) -> list[str]:

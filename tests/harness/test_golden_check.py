@@ -112,6 +112,23 @@ def test_orphan_fails_a_full_run_and_update_removes_it(
     assert (recorded.path / GOLDEN).exists()
 
 
+def test_running_one_module_judges_only_that_modules_goldens(
+    recorded: pytest.Pytester, run_inner: InnerRun
+) -> None:
+    own = recorded.path / "golden/test_scenario/test_gone.json"
+    sibling = recorded.path / "golden/test_other/test_kept.json"
+    for path in (own, sibling):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}\n", encoding="utf-8")
+    result = run_inner("test_scenario.py")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(["*orphan golden file: test_scenario/test_gone.json*"])
+    assert "test_other" not in result.stdout.str()
+    assert run_inner("test_scenario.py", "--golden-update").ret == 0
+    assert not own.exists()
+    assert sibling.exists()
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [('{"schema": 1,', "corrupt golden JSON"), ('{"schema": 7}\n', "unknown golden schema 7")],
