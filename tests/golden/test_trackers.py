@@ -17,6 +17,7 @@ from typing import Any
 import mlflow
 import pytest
 from _support_legacy_support import make_run, read_counter
+from pipeline_demo.pipeline import BENCHMARK_DATA
 from scenario_support import make_config_dir, read_index
 
 from infrastructure.naming.context import NamingContext
@@ -40,24 +41,6 @@ HPO_CONFIG: dict[str, Any] = {
 DATA_CONFIG = {"name": "conll", "version": "v1", "local_path": "data/conll"}
 TRAIN_CONFIG: dict[str, Any] = {"training": {"epochs": 3}}
 DASHED_UUID = "12345678-1234-1234-1234-123456789abc"
-BENCHMARK_DATA = {
-    "batch_results": {
-        "1": {
-            "mean_ms": 4.5,
-            "p50_ms": 4.25,
-            "p95_ms": 6.0,
-            "p99_ms": 7.5,
-            "throughput_samples_per_sec": 222.0,
-        },
-        "8": {
-            "mean_ms": 20.0,
-            "p50_ms": 19.5,
-            "p95_ms": 24.0,
-            "p99_ms": 30.0,
-            "throughput_samples_per_sec": 400.0,
-        },
-    }
-}
 NO_ARTIFACTS = {"tracking": {"conversion": {"log_onnx_model": False, "log_conversion_log": False}}}
 
 
