@@ -7,7 +7,10 @@ names the inode it locked; ``filelock`` retries a lock it won on an unlinked ino
 previous holder removed while the waiter was queued on it), so two holders never overlap.
 
 Timeout policy: waiting is bounded by ``timeout`` seconds (polling); then ``LockTimeoutError``
-is raised and the caller writes nothing. There is no write without the lock.
+is raised and the caller writes nothing. There is no write without the lock. The default is
+long compared with a hold (milliseconds; the kernel drops the lock of a process that dies), so
+contention alone does not reach it even when many writers loop back to back and the polling
+lets one of them win repeatedly; reaching it means a live process is stuck holding the lock.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ from filelock import FileLock, Timeout
 
 logger = logging.getLogger(__name__)
 
-#: Seconds a writer waits for the lock before giving up (the legacy value).
-DEFAULT_TIMEOUT = 10.0
+#: Seconds a writer waits for the lock before giving up with ``LockTimeoutError`` (legacy: 10).
+DEFAULT_TIMEOUT = 60.0
 #: Seconds between two attempts while the lock is held elsewhere.
 POLL_INTERVAL = 0.01
 

@@ -17,12 +17,12 @@ from typing import Any, Dict, Optional
 
 from infrastructure.tracking.mlflow.atomic_json import write_json_atomically
 from infrastructure.tracking.mlflow.config_loader import get_index_config
-from infrastructure.tracking.mlflow.file_locking import exclusive_lock
+from infrastructure.tracking.mlflow.file_locking import DEFAULT_TIMEOUT, exclusive_lock
 from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
 
 logger = logging.getLogger(__name__)
 
-LOCK_TIMEOUT = 10.0
+LOCK_TIMEOUT = DEFAULT_TIMEOUT
 
 
 def _effective_config_dir(root_dir: Path, config_dir: Optional[Path]) -> Path:

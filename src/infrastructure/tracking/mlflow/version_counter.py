@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from infrastructure.tracking.mlflow.atomic_json import write_json_atomically
-from infrastructure.tracking.mlflow.file_locking import LockTimeoutError, exclusive_lock
+from infrastructure.tracking.mlflow.file_locking import DEFAULT_TIMEOUT, LockTimeoutError, exclusive_lock
 from infrastructure.tracking.mlflow.index import get_mlflow_index_path
 
 logger = logging.getLogger(__name__)
 
 COUNTER_FILE_NAME = "run_name_counter.json"
-LOCK_TIMEOUT_SECONDS = 10.0
+LOCK_TIMEOUT_SECONDS = DEFAULT_TIMEOUT
 RESERVED = "reserved"
 COMMITTED = "committed"
 EXPIRED = "expired"
