@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any, Dict, List
@@ -73,8 +74,17 @@ def _index_writer(root: Path, process: int, writes: int, start: Event, results: 
 def _index_reader(root: Path, start: Event, stop: Event, results: Any) -> None:
     from infrastructure.tracking.mlflow.index import find_in_mlflow_index, get_mlflow_index_path
 
+    def read_once() -> Any:
+        return find_in_mlflow_index(root, run_key_hash(0, 0), URI)
+
+    _read_until_stopped(get_mlflow_index_path(root), read_once, start, stop, results)
+
+
+def _read_until_stopped(
+    path: Path, read_once: Callable[[], Any], start: Event, stop: Event, results: Any
+) -> None:
+    """Call ``read_once`` (lock-free, parses the whole file) until ``stop``; count reads that raise."""
     os.nice(READER_NICENESS)
-    path = get_mlflow_index_path(root)
     start.wait(START_TIMEOUT)
     reads = failed = 0
     for _ in range(MAX_READS):
@@ -84,7 +94,7 @@ def _index_reader(root: Path, start: Event, stop: Event, results: Any) -> None:
             continue  # not written yet
         reads += 1
         try:
-            find_in_mlflow_index(root, run_key_hash(0, 0), URI)
+            read_once()
         except Exception:
             failed += 1
     results.put({"role": "reader", "reads": reads, "failed": failed})
@@ -119,23 +129,8 @@ def _counter_worker(root: Path, process: int, writes: int, start: Event, results
 def _counter_reader(root: Path, start: Event, stop: Event, results: Any) -> None:
     from infrastructure.tracking.mlflow.version_counter import get_run_name_counter_path
 
-    os.nice(READER_NICENESS)
     path = get_run_name_counter_path(root)
-    start.wait(START_TIMEOUT)
-    reads = failed = 0
-    for _ in range(MAX_READS):
-        if stop.is_set():
-            break
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            continue  # not written yet
-        reads += 1
-        try:
-            json.loads(text)
-        except ValueError:
-            failed += 1
-    results.put({"role": "reader", "reads": reads, "failed": failed})
+    _read_until_stopped(path, lambda: json.loads(path.read_text(encoding="utf-8")), start, stop, results)
 
 
 def _run_phase(

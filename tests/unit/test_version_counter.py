@@ -184,27 +184,24 @@ def test_corrupt_file_raises_and_releases_the_lock(tmp_path: Path) -> None:
     assert not lock_path_for(path).exists()
 
 
-def test_reserve_times_out_with_an_error_and_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda root: reserve_run_name_version(KEY, "b", root, now=clock()),
+        lambda root: commit_run_name_version(KEY, "a", 1, root, now=clock()),
+    ],
+    ids=["reserve", "commit"],
+)
+def test_lock_timeout_raises_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, operation: Callable[[Path], Any]
 ) -> None:
     monkeypatch.setattr(version_counter, "LOCK_TIMEOUT_SECONDS", 0.05)
     reserve_run_name_version(KEY, "a", tmp_path, now=clock())
     path = get_run_name_counter_path(tmp_path)
     before = path.read_text(encoding="utf-8")
     with exclusive_lock(path, timeout=1.0), pytest.raises(LockTimeoutError):
-        reserve_run_name_version(KEY, "b", tmp_path, now=clock())
+        operation(tmp_path)
     assert path.read_text(encoding="utf-8") == before
-
-
-def test_commit_times_out_with_an_error_and_writes_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(version_counter, "LOCK_TIMEOUT_SECONDS", 0.05)
-    reserve_run_name_version(KEY, "a", tmp_path, now=clock())
-    path = get_run_name_counter_path(tmp_path)
-    with exclusive_lock(path, timeout=1.0), pytest.raises(LockTimeoutError):
-        commit_run_name_version(KEY, "a", 1, tmp_path, now=clock())
-    assert read(tmp_path)[0]["status"] == "reserved"
 
 
 def test_writes_leave_only_the_counter_file(tmp_path: Path) -> None:
