@@ -22,7 +22,7 @@ def get_mlflow_run_url(experiment_id: str, run_id: str) -> str:
     Base: an ``azureml://`` URI has every ``azureml://`` replaced by ``https://``; any other
     Azure URI is cut before its first ``/mlflow``; everything else is used unchanged.
     """
-    tracking_uri = mask_tracking_uri(mlflow.get_tracking_uri())
+    tracking_uri = mlflow.get_tracking_uri()
     try:
         if tracking_uri.startswith("azureml://"):
             base_url = tracking_uri.replace("azureml://", "https://")
@@ -30,7 +30,7 @@ def get_mlflow_run_url(experiment_id: str, run_id: str) -> str:
             base_url = tracking_uri.split("/mlflow")[0]
         else:
             base_url = tracking_uri
-        return f"{base_url}/#/experiments/{experiment_id}/runs/{run_id}"
+        return f"{mask_tracking_uri(base_url)}/#/experiments/{experiment_id}/runs/{run_id}"
     except Exception as exc:
         logger.warning("Could not build MLflow run URL: %s", exc)
-        return f"{tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}"
+        return f"{mask_tracking_uri(tracking_uri)}/#/experiments/{experiment_id}/runs/{run_id}"
