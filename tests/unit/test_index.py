@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -254,3 +256,25 @@ def test_find_corrupt_file_raises(tmp_path: Path) -> None:
 def test_find_rejects_experiment_name_keyword(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="experiment_name"):
         find_in_mlflow_index(tmp_path, H1, experiment_name="x")  # type: ignore[call-arg]
+
+
+def test_threads_of_one_process_lose_no_entry(tmp_path: Path) -> None:
+    keys = [[hashlib.sha256(f"{t}:{i}".encode()).hexdigest() for i in range(10)] for t in range(4)]
+    errors: list[BaseException] = []
+
+    def write_all(thread_keys: list[str]) -> None:
+        for key in thread_keys:
+            try:
+                update_mlflow_index(tmp_path, key, "r", "1", URI)
+            except BaseException as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=write_all, args=(thread_keys,)) for thread_keys in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    path = get_mlflow_index_path(tmp_path)
+    assert errors == []
+    assert set(read_index(path)) == {key for thread_keys in keys for key in thread_keys}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mlflow_index.json"]

@@ -73,6 +73,10 @@ def _remove_own_lock_file(lock_path: Path, locked: Optional[os.stat_result]) -> 
     """
     if os.name == "nt" or locked is None:
         return
-    with contextlib.suppress(FileNotFoundError):
+    try:
         if os.path.samestat(os.stat(lock_path), locked):
             os.unlink(lock_path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a lock file left behind is harmless; never mask the body's outcome
+        logger.warning("Could not remove lock file %s: %s", lock_path, exc)
