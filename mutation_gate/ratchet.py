@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mutation_gate.results import Mutant
 
@@ -30,14 +31,17 @@ class MutationKey:
     change: str
 
 
-@dataclass(frozen=True)
-class Accepted:
+class Accepted(NamedTuple):
+    """An entry of accepted.toml: an equivalent mutant and why nothing can notice it."""
+
     key: MutationKey
     reason: str
 
 
 @dataclass(frozen=True)
 class Verdict:
+    """The ratchet's outcome for one run."""
+
     unlisted: list[Mutant]  # survivors not on the list: the gate fails
     accepted: list[Mutant]  # survivors on the list
     stale: list[Accepted]  # list entries of the checked modules that no longer survive

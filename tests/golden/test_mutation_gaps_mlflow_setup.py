@@ -13,7 +13,13 @@ from typing import Any
 
 import mlflow
 import pytest
-from _support_mlflow_setup import captured_call, existing_experiment, parent_run, printed_canonical
+from _support_mlflow_setup import (
+    UNKNOWN_RUN_ID,
+    captured_call,
+    existing_experiment,
+    parent_run,
+    printed_canonical,
+)
 
 from training.execution.mlflow_setup import create_training_child_run, create_training_mlflow_run
 
@@ -45,33 +51,28 @@ def test_standalone_run_goes_into_the_existing_experiment_of_the_given_uri(track
     golden.check(result=outcome)
 
 
+def _hpo_child(
+    tracking_store: Any, golden: Any, capsys: Any, function: Callable[..., Any], *args: Any, **kwargs: Any
+) -> dict[str, Any]:
+    """Child "trial_1" (trial 1) of experiment "hpo" through ``function``, plus what it printed."""
+    outcome = _call_with_global_uri_elsewhere(
+        tracking_store, golden, function, "hpo", "trial_1", *args, trial_number=1, **kwargs
+    )
+    return {**outcome, "printed": printed_canonical(capsys)}
+
+
 def test_child_run_via_create_as_child_goes_into_the_parent_experiment_of_the_given_uri(
     tracking_store, golden, capsys
 ):
     parent = parent_run(tracking_store.client, existing_experiment(tracking_store.client, "hpo"))
-    outcome = _call_with_global_uri_elsewhere(
-        tracking_store,
-        golden,
-        create_training_mlflow_run,
-        "hpo",
-        "trial_1",
-        parent_run_id=parent,
-        trial_number=1,
-        create_as_child=True,
+    outcome = _hpo_child(
+        tracking_store, golden, capsys, create_training_mlflow_run, parent_run_id=parent, create_as_child=True
     )
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    golden.check(result=outcome)
 
 
 @pytest.mark.parametrize("parent_known", [True, False], ids=["by-parent", "by-experiment-name"])
 def test_training_child_run_reads_the_given_uri(tracking_store, golden, capsys, parent_known):
     parent = parent_run(tracking_store.client, existing_experiment(tracking_store.client, "hpo"))
-    outcome = _call_with_global_uri_elsewhere(
-        tracking_store,
-        golden,
-        create_training_child_run,
-        "hpo",
-        "trial_1",
-        parent if parent_known else "0123456789abcdef0123456789abcdef",
-        trial_number=1,
-    )
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
+    parent_arg = parent if parent_known else UNKNOWN_RUN_ID
+    golden.check(result=_hpo_child(tracking_store, golden, capsys, create_training_child_run, parent_arg))
