@@ -8,6 +8,7 @@ from pathlib import Path
 
 from mutmut.mutation.data import SourceFileMutationData
 from mutmut.mutation.diff_apply import get_diff_for_mutant
+from mutmut.mutation.trampoline_templates import CLASS_NAME_SEPARATOR
 from mutmut.stats import status_by_exit_code
 from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
@@ -17,6 +18,7 @@ DETECTED = frozenset({"killed", "timeout", "segfault", "caught by type check"})
 UNDETECTED = frozenset({"survived", "no tests"})
 
 STATS_FILE = Path("mutants") / "mutmut-stats.json"
+_METHOD_PREFIX = f"x{CLASS_NAME_SEPARATOR}"
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,14 @@ class Mutant:
 
     @property
     def module(self) -> str:
-        return self.name.split(".x_", 1)[0]
+        return mangled_name_from_mutant_name(self.name).rsplit(".", 1)[0]
 
     @property
     def function(self) -> str:
+        """The mutated function, ``Class.method`` for a method."""
         mangled = mangled_name_from_mutant_name(self.name).rsplit(".", 1)[-1]
+        if mangled.startswith(_METHOD_PREFIX):
+            return mangled.removeprefix(_METHOD_PREFIX).replace(CLASS_NAME_SEPARATOR, ".")
         return mangled.removeprefix("x_")
 
     def diff(self) -> str:

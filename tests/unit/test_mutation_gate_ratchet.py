@@ -43,6 +43,11 @@ def test_mutant_module_and_function_come_from_its_name() -> None:
     assert (mutant.module, mutant.function) == ("training.execution.tags", "apply_lineage_tags")
 
 
+def test_method_mutant_names_its_class_and_method() -> None:
+    mutant = _mutant("pkg.run_factory.xǁRunFactoryǁcreate__mutmut_3")
+    assert (mutant.module, mutant.function) == ("pkg.run_factory", "RunFactory.create")
+
+
 def test_unlisted_survivor_is_reported() -> None:
     survivor = _mutant("pkg.mod.x_build__mutmut_1")
     verdict = judge([survivor], {survivor.name: _key("- a\n+ b")}, [], {"pkg.mod"})
