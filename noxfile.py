@@ -132,6 +132,13 @@ def provenance(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """HPO workload on a real mlflow server: baseline vs current vs raw MlflowClient (not in tests)."""
+    _install(session)
+    session.run("python", "benchmarks/tracking_workload.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """Run the end-to-end pipeline into a persistent local store and print its run tree."""
     _install(session)

@@ -21,6 +21,7 @@ Every run ends FINISHED. The same inputs always leave the same runs, tags, param
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import fmean
@@ -159,6 +160,8 @@ class _State:
     tracking_uri: str
     client: Any
     env: str
+    trials: Sequence[dict[str, Any]] = TRIALS
+    fold_scores: Sequence[Sequence[float]] = FOLD_SCORES
     creation_order: list[str] = field(default_factory=list)
 
     def created(self, run_id: str) -> str:
@@ -166,8 +169,17 @@ class _State:
         return run_id
 
 
-def run_pipeline(root: Path, *, tracking_uri: str | None = None) -> dict[str, Any]:
+def run_pipeline(
+    root: Path,
+    *,
+    tracking_uri: str | None = None,
+    trials: Sequence[dict[str, Any]] = TRIALS,
+    fold_scores: Sequence[Sequence[float]] = FOLD_SCORES,
+) -> dict[str, Any]:
     """Run the whole pipeline against ``tracking_uri`` (default: the current tracking URI).
+
+    ``trials`` (hyperparameters per trial) and ``fold_scores`` (objective per trial and fold)
+    size the sweep; the defaults are the 3 x 2 demo sweep, a benchmark passes a bigger one.
 
     ``root`` receives the project folder: ``config/`` (mlflow.yaml, naming.yaml) and
     ``outputs/`` (the local run index). Sets the global tracking URI. Returns a JSON-able
@@ -181,6 +193,8 @@ def run_pipeline(root: Path, *, tracking_uri: str | None = None) -> dict[str, An
         tracking_uri=uri,
         client=MlflowClient(tracking_uri=uri),
         env=detect_platform(),
+        trials=trials,
+        fold_scores=fold_scores,
     )
     hpo = _run_hpo(ctx)
     final = _run_final_training(ctx, hpo)
@@ -226,7 +240,7 @@ def _run_hpo(ctx: _State) -> dict[str, Any]:
         study_key_hash = get_study_key_hash_from_run(sweep_id, ctx.client)
         if not study_key_hash:
             raise PipelineError(f"sweep run {sweep_id} has no study key hash")
-        trials = [_run_trial(ctx, number, sweep_id, study_key_hash) for number in range(len(TRIALS))]
+        trials = [_run_trial(ctx, number, sweep_id, study_key_hash) for number in range(len(ctx.trials))]
         best = _select_best_trial(ctx, sweep_id, trials)
         refit = _run_refit(ctx, sweep_id, study_key_hash, best)
         study = _Study(
@@ -261,7 +275,7 @@ def _trial_tags(ctx: _State, number: int, study_key_hash: str, trial_key_hash: s
 
 def _run_trial(ctx: _State, number: int, sweep_id: str, study_key_hash: str) -> dict[str, Any]:
     """A trial child of the sweep (CTC + nested fluent resume) with one child run per fold."""
-    params = dict(TRIALS[number])
+    params = dict(ctx.trials[number])
     trial_key_hash = compute_trial_key_hash_from_configs(study_key_hash, params)
     tags = _trial_tags(ctx, number, study_key_hash, trial_key_hash)
     name = build_training_run_name_with_fallback(
@@ -279,7 +293,7 @@ def _run_trial(ctx: _State, number: int, sweep_id: str, study_key_hash: str) -> 
         mlflow.log_params(params)
         folds = [
             _run_fold(ctx, number, fold_idx, trial_id, study_key_hash, tags)
-            for fold_idx in range(len(FOLD_SCORES[number]))
+            for fold_idx in range(len(ctx.fold_scores[number]))
         ]
         value = fmean(fold[OBJECTIVE] for fold in folds)
         mlflow.log_metric(OBJECTIVE, value)
@@ -316,7 +330,7 @@ def _run_fold(
         tracking_uri=ctx.tracking_uri,
     )
     ctx.created(fold_id)
-    score = FOLD_SCORES[number][fold_idx]
+    score = ctx.fold_scores[number][fold_idx]
     with mlflow.start_run(run_id=fold_id, nested=True):
         mlflow.log_metric(OBJECTIVE, score)
     return {"fold_idx": fold_idx, "run_id": fold_id, "name": name, OBJECTIVE: score}
