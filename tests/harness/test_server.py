@@ -10,7 +10,7 @@ import pytest
 
 from mlflow_golden import backends
 from mlflow_golden.plugin import TrackingStore
-from mlflow_golden.server import MlflowServer, ServerStartError, reset_database
+from mlflow_golden.server import MlflowServer, ServerStartError, SqliteServerStore, reset_database
 
 
 def _group_alive(pgid: int) -> bool:
@@ -44,7 +44,7 @@ def test_reset_empties_the_server_but_keeps_default_experiment(tracking_store: T
 
 
 def test_server_that_does_not_answer_in_time_is_stopped_with_its_log_tail(tmp_path: Path) -> None:
-    server = MlflowServer(_template())
+    server = MlflowServer(SqliteServerStore(_template()))
     with pytest.raises(
         ServerStartError, match=r"did not answer http://127\.0\.0\.1:\d+/health within 0 s; log tail"
     ):
@@ -64,13 +64,13 @@ def test_server_lifecycle_and_failed_start(tmp_path: Path, request: pytest.Fixtu
         conn.execute("CREATE TABLE alembic_version (version_num TEXT)")
         conn.execute("INSERT INTO alembic_version VALUES ('0123abcd4567')")
     conn.close()
-    failing = MlflowServer(broken)
+    failing = MlflowServer(SqliteServerStore(broken))
     with pytest.raises(ServerStartError, match=r"(?s)exited with code \d+ before answering.*log tail.*\S"):
         failing.start(timeout=120, attempts=1)
     failing.cleanup()
     before = os.environ.get("_MLFLOW_GOLDEN_SHARED_SERVER")
 
-    server = MlflowServer(_template())
+    server = MlflowServer(SqliteServerStore(_template()))
     endpoint = server.start()
     assert server.startup_seconds is not None
     process = server._process
