@@ -119,6 +119,16 @@ class BackendManager:
     def server_startup_seconds(self) -> float | None:
         return None if self._server is None else self._server.startup_seconds
 
+    def server_timing(self) -> str | None:
+        """'<kind> server started in S s; N resets, mean M ms' once this process started a server."""
+        seconds = self.server_startup_seconds
+        if seconds is None or self._endpoint is None:
+            return None
+        resets = self.reset_seconds
+        mean = 1000 * sum(resets) / len(resets) if resets else 0.0
+        kind = self._endpoint.kind
+        return f"{kind} server started in {seconds:.1f} s; {len(resets)} resets, mean {mean:.1f} ms"
+
     def new_store(self, backend: str, tmp_path: Path) -> StoreLocation:
         """A fresh, empty store for one test."""
         if backend == "file":
@@ -142,10 +152,7 @@ class BackendManager:
         if backend in SERVER_BACKENDS:
             endpoint = self.server_endpoint(backend)
             began = time.perf_counter()
-            if backend == "postgres":
-                postgres.reset(endpoint)
-            else:
-                reset_database(endpoint)
+            reset_server(endpoint)
             self.reset_seconds.append(time.perf_counter() - began)
             return StoreLocation(backend, endpoint.url, dict(SERVER_CLIENT_ENV), endpoint.db_path)
         raise ValueError(f"unknown MLflow backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -167,6 +174,14 @@ class BackendManager:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
             self._template = None
+
+
+def reset_server(endpoint: ServerEndpoint) -> None:
+    """Make a running server's store look freshly started (its database emptied, default rows back)."""
+    if endpoint.kind == "postgres":
+        postgres.reset(endpoint)
+    else:
+        reset_database(endpoint)
 
 
 _MANAGER: BackendManager | None = None

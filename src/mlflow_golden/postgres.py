@@ -26,8 +26,9 @@ import signal
 import stat
 import subprocess
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from mlflow_golden.process_group import ProcessGroup, run_as
 from mlflow_golden.server import ServerEndpoint, ServerStartError, free_port
@@ -40,7 +41,7 @@ PRISTINE_SCHEMA = "golden_pristine"
 _SEQUENCES = "_sequences"
 READY_TIMEOUT_S = 60.0
 #: Throwaway data: no durability work. Only TCP on 127.0.0.1, no Unix socket.
-_SERVER_SETTINGS = (
+SERVER_SETTINGS: Final = (
     "listen_addresses=127.0.0.1",
     "unix_socket_directories=",
     "fsync=off",
@@ -110,7 +111,9 @@ class PostgresServerStore:
 
     kind = "postgres"
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Sequence[str] = SERVER_SETTINGS) -> None:
+        """``settings``: ``name=value`` server settings (``postgres -c``)."""
+        self._settings = tuple(settings)
         self._process: ProcessGroup | None = None
         self._uri: str | None = None
 
@@ -128,7 +131,7 @@ class PostgresServerStore:
         self._initdb(binaries, data, env, user)
         port = free_port()
         command = [str(binaries / "postgres"), "-D", str(data), "-p", str(port)]
-        for setting in _SERVER_SETTINGS:
+        for setting in self._settings:
             command += ["-c", setting]
         self._process = ProcessGroup(command, directory / "postgres.log", env, directory, user)
         self._uri = f"postgresql://mlflow@127.0.0.1:{port}/postgres"
