@@ -121,6 +121,11 @@ class PostgresServerStore:
         binaries = find_binaries()
         user = _unprivileged_user()
         if user is not None:
+            if not _world_reachable(directory.parent):
+                raise ServerStartError(
+                    f"PostgreSQL runs as uid {user[0]} (not root), which cannot reach {directory}: "
+                    "its parent folders must be searchable by others (set TMPDIR, e.g. to /tmp)"
+                )
             directory.chmod(0o711)  # the unprivileged user must reach its data folder inside
         binaries = _usable_binaries(binaries, directory, user)
         data = directory / "pgdata"

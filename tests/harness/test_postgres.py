@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -60,23 +63,31 @@ def test_a_missing_postgresql_fails_the_test_instead_of_skipping_it(
     result.stdout.fnmatch_lines(["*PostgresNotFoundError*holds no initdb and postgres*"])
 
 
-def test_postgres_that_fails_to_start_reports_its_log_tail(tmp_path: Path) -> None:
+@pytest.fixture
+def server_dir() -> Iterator[Path]:
+    """A folder like the server's own (``mkdtemp`` in the system temp dir, reachable when root)."""
+    directory = Path(tempfile.mkdtemp(prefix="mlflow-golden-test-"))
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def test_postgres_that_fails_to_start_reports_its_log_tail(server_dir: Path) -> None:
     store = postgres.PostgresServerStore(settings=("no_such_setting=1",))
     expected = r"(?s)postgres exited with code \d+ .*log tail.*no_such_setting"
     with pytest.raises(ServerStartError, match=expected):
-        store.prepare(tmp_path, tmp_path / "artifacts")
+        store.prepare(server_dir, server_dir / "artifacts")
     store.close()
 
 
 @pytest.mark.harness_server
 def test_cluster_runs_unprivileged_and_stops_with_its_process_group(
-    tmp_path: Path, request: pytest.FixtureRequest
+    server_dir: Path, request: pytest.FixtureRequest
 ) -> None:
     """Starts its own cluster: only in the --mlflow-backend=postgres run of this suite."""
     if request.config.getoption("mlflow_backend") != "postgres":
         pytest.skip("starts its own PostgreSQL: runs with --mlflow-backend=postgres")
     store = postgres.PostgresServerStore()
-    uri, pristine = store.prepare(tmp_path, tmp_path / "artifacts")
+    uri, pristine = store.prepare(server_dir, server_dir / "artifacts")
     process = store._process
     assert process is not None and group_alive(process.pid)
     assert uri.startswith("postgresql://mlflow@127.0.0.1:") and pristine == postgres.PRISTINE_SCHEMA
@@ -85,3 +96,25 @@ def test_cluster_runs_unprivileged_and_stops_with_its_process_group(
         assert owner != 0
     store.close()
     assert not group_alive(process.pid)
+
+
+def test_binaries_the_unprivileged_user_cannot_reach_are_copied(tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    (private / "pginstall" / "bin").mkdir(parents=True)
+    (private / "pginstall" / "bin" / "postgres").write_text("binary", encoding="utf-8")
+    (private / "pginstall" / "lib").mkdir()
+    private.chmod(0o700)
+    work = tmp_path / "work"
+    work.mkdir()
+    usable = postgres._usable_binaries(private / "pginstall" / "bin", work, user=(65534, 65534))
+    assert usable == work / "pginstall" / "bin"
+    assert (usable / "postgres").read_text(encoding="utf-8") == "binary"
+    assert (work / "pginstall" / "lib").is_dir()
+
+
+def test_reachability_needs_every_ancestor_searchable_by_others(tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    (private / "bin").mkdir(parents=True)
+    private.chmod(0o700)
+    assert not postgres._world_reachable(private / "bin")
+    assert postgres._world_reachable(Path("/usr/bin"))
