@@ -64,7 +64,7 @@ def test_sample_scenario_is_identical_on_all_backends(
     pytester: pytest.Pytester, run_inner: InnerRun, backend: str
 ) -> None:
     pytester.makepyfile(test_sample=SCENARIO)
-    backends = ["file", "sqlite"] + (["server"] if backend == "server" else [])
+    backends = ["file", "sqlite"] + ([backend] if backend in ("server", "postgres") else [])
     texts = {}
     for name in backends:
         run_inner("--golden-update", f"--golden-dir=golden-{name}", backend_override=name).assert_outcomes(
