@@ -120,14 +120,14 @@ class BackendManager:
         return None if self._server is None else self._server.startup_seconds
 
     def server_timing(self) -> str | None:
-        """'<kind> server started in S s; N resets, mean M ms' once this process started a server."""
+        """'mlflow server (<backend>) started in S s; N resets, mean M ms' once this process started one."""
         seconds = self.server_startup_seconds
         if seconds is None or self._endpoint is None:
             return None
         resets = self.reset_seconds
         mean = 1000 * sum(resets) / len(resets) if resets else 0.0
         kind = self._endpoint.kind
-        return f"{kind} server started in {seconds:.1f} s; {len(resets)} resets, mean {mean:.1f} ms"
+        return f"mlflow server ({kind}) started in {seconds:.1f} s; {len(resets)} resets, mean {mean:.1f} ms"
 
     def new_store(self, backend: str, tmp_path: Path) -> StoreLocation:
         """A fresh, empty store for one test."""
