@@ -1,5 +1,5 @@
-"""A sample scenario gives byte-identical snapshots on file, sqlite and server (and on postgres,
-but for the one message PostgreSQL words itself).
+"""A sample scenario gives byte-identical snapshots and store-call budgets on file, sqlite and
+server (and on postgres, but for the one message PostgreSQL words itself).
 
 file and sqlite always run; a server backend joins when the outer session runs on it (its server
 is shared in-process), so the runs of this suite together compare all four backends.
@@ -90,7 +90,9 @@ def test_sample_scenario_is_identical_on_all_backends(
             path.name: path.read_bytes()
             for path in sorted((pytester.path / f"golden-{name}").rglob("*.json"))
         }
-    assert set(texts["file"]) == {"test_sample.json", "test_errors.json"}
+    assert set(texts["file"]) == {
+        "test_sample.json", "test_errors.json", "test_sample.calls.json", "test_errors.calls.json"
+    }  # behavior snapshots and store-call budgets  # fmt: skip
     for name in backends[1:]:
         if name != "postgres":
             assert texts[name] == texts["file"], name
@@ -111,9 +113,11 @@ def test_postgres_differs_from_the_file_store_only_in_the_duplicate_experiment_m
             passed=2
         )
     sample, errors = "test_sample/test_sample.json", "test_sample/test_errors.json"
-    assert (pytester.path / "golden-postgres" / sample).read_bytes() == (
-        pytester.path / "golden-file" / sample
-    ).read_bytes()
+    budgets = ("test_sample/test_sample.calls.json", "test_sample/test_errors.calls.json")
+    for same in (sample, *budgets):
+        assert (pytester.path / "golden-postgres" / same).read_bytes() == (
+            pytester.path / "golden-file" / same
+        ).read_bytes(), same
     on_file = _duplicate_message_apart((pytester.path / "golden-file" / errors).read_bytes())
     on_postgres = _duplicate_message_apart((pytester.path / "golden-postgres" / errors).read_bytes())
     assert on_file[0] == "Experiment 'dup' already exists."
