@@ -50,7 +50,8 @@ def tests(session: nox.Session) -> None:
     1. the golden catalog on the file backend, with the branch-coverage gate for the four
        modules the consolidation rewrites;
     2. unit and harness tests (file backend), coverage appended and reported;
-    3. goldens and harness tests again on sqlite and on a real mlflow server;
+    3. goldens and harness tests again on sqlite, on a real mlflow server (sqlite-backed) and on
+       that server over PostgreSQL (binaries from the pinned pgserver wheel);
     4. the mutation ratchet on tag_helpers.py (so the mutation session cannot rot);
     5. provenance: the catalog re-records byte-identical from its baseline revision.
     """
@@ -73,7 +74,7 @@ def tests(session: nox.Session) -> None:
         *session.posargs,
     )
     _mutation(session, "tag_helpers")
-    for backend in ("sqlite", "server"):
+    for backend in ("sqlite", "server", "postgres"):
         session.run("pytest", "tests/golden", "tests/harness", *xdist, f"--mlflow-backend={backend}")
     _provenance(session)
 

@@ -1,7 +1,8 @@
-"""The three store backends a test can run against: file, sqlite and server.
+"""The store backends a test can run against: file, sqlite, server (on sqlite) and postgres.
 
 ``BackendManager`` lives for one process (pytest session or xdist worker): it builds the migrated
-sqlite template once, starts the ``mlflow server`` lazily, and hands each test a fresh store URI.
+sqlite template once, starts the ``mlflow server`` (on sqlite, or on PostgreSQL for ``postgres``)
+lazily, and hands each test a fresh store URI.
 """
 
 from __future__ import annotations
@@ -22,18 +23,25 @@ from mlflow.store.tracking.file_store import FileStore
 from mlflow.store.tracking.rest_store import RestStore
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
+from mlflow_golden import postgres
 from mlflow_golden.server import (
     SHARED_SERVER_ENV,
     MlflowServer,
     ServerEndpoint,
     ServerStartError,
+    ServerStore,
+    SqliteServerStore,
     reset_database,
 )
 
 _logger = logging.getLogger(__name__)
 
-BACKENDS: Final = ("file", "sqlite", "server")
-STORE_CLASSES: Final[dict[str, type]] = {"file": FileStore, "sqlite": SqlAlchemyStore, "server": RestStore}
+BACKENDS: Final = ("file", "sqlite", "server", "postgres")
+#: Backends reached through a real ``mlflow server`` (REST client): started once per process.
+SERVER_BACKENDS: Final = ("server", "postgres")
+STORE_CLASSES: Final[dict[str, type]] = {
+    "file": FileStore, "sqlite": SqlAlchemyStore, "server": RestStore, "postgres": RestStore,
+}  # fmt: skip
 #: Client settings for the server backend: a failing request fails at once instead of being
 #: retried with backoff for minutes, and nothing waits forever on a dead server. MLflow prints a
 #: "View run at <url>" link after ending a run on a REST store only, fetching the run for it: off,
@@ -79,6 +87,8 @@ class BackendManager:
         self._server_error: ServerStartError | None = None
         #: False in xdist workers: parallel workers must not reset one shared server's database.
         self.may_share_server = True
+        #: Seconds each reset of the server's database took (server backends).
+        self.reset_seconds: list[float] = []
 
     def template(self) -> Path:
         if self._template is None:
@@ -86,16 +96,24 @@ class BackendManager:
             self._template = _build_template(self._dir)
         return self._template
 
-    def server_endpoint(self) -> ServerEndpoint:
-        """The running server: a shared one from an outer pytest process, else our own."""
+    def _server_store(self, kind: str) -> ServerStore:
+        if kind == "postgres":
+            return postgres.PostgresServerStore()
+        return SqliteServerStore(self.template())
+
+    def server_endpoint(self, kind: str = "server") -> ServerEndpoint:
+        """The running server of ``kind`` (server, postgres): a shared one from an outer pytest
+        process, else our own. One process runs one server backend at a time."""
+        if self._endpoint is not None and self._endpoint.kind != kind:
+            raise ValueError(f"this process already runs the {self._endpoint.kind} server, not {kind}")
         if self._endpoint is None:
             shared = os.environ.get(SHARED_SERVER_ENV)
-            if shared and self.may_share_server:
+            if shared and self.may_share_server and ServerEndpoint.decode(shared).kind == kind:
                 self._endpoint = ServerEndpoint.decode(shared)
             elif self._server_error is not None:
                 raise self._server_error
             else:
-                self._server = MlflowServer(self.template())
+                self._server = MlflowServer(self._server_store(kind))
                 try:
                     self._endpoint = self._server.start()
                 except ServerStartError as exc:
@@ -106,6 +124,16 @@ class BackendManager:
     @property
     def server_startup_seconds(self) -> float | None:
         return None if self._server is None else self._server.startup_seconds
+
+    def server_timing(self) -> str | None:
+        """'mlflow server (<backend>) started in S s; N resets, mean M ms' once this process started one."""
+        seconds = self.server_startup_seconds
+        if seconds is None or self._endpoint is None:
+            return None
+        resets = self.reset_seconds
+        mean = 1000 * sum(resets) / len(resets) if resets else 0.0
+        kind = self._endpoint.kind
+        return f"mlflow server ({kind}) started in {seconds:.1f} s; {len(resets)} resets, mean {mean:.1f} ms"
 
     def new_store(self, backend: str, tmp_path: Path) -> StoreLocation:
         """A fresh, empty store for one test."""
@@ -127,10 +155,12 @@ class BackendManager:
             finally:
                 conn.close()
             return StoreLocation("sqlite", f"sqlite:///{db_path}", {}, db_path)
-        if backend == "server":
-            endpoint = self.server_endpoint()
-            reset_database(endpoint)
-            return StoreLocation("server", endpoint.url, dict(SERVER_CLIENT_ENV), endpoint.db_path)
+        if backend in SERVER_BACKENDS:
+            endpoint = self.server_endpoint(backend)
+            began = time.perf_counter()
+            reset_server(endpoint)
+            self.reset_seconds.append(time.perf_counter() - began)
+            return StoreLocation(backend, endpoint.url, dict(SERVER_CLIENT_ENV), endpoint.db_path)
         raise ValueError(f"unknown MLflow backend {backend!r}; choose one of {', '.join(BACKENDS)}")
 
     def release(self, location: StoreLocation) -> None:
@@ -150,6 +180,14 @@ class BackendManager:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None
             self._template = None
+
+
+def reset_server(endpoint: ServerEndpoint) -> None:
+    """Make a running server's store look freshly started (its database emptied, default rows back)."""
+    if endpoint.kind == "postgres":
+        postgres.reset(endpoint)
+    else:
+        reset_database(endpoint)
 
 
 _MANAGER: BackendManager | None = None

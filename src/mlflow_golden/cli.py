@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mlflow_golden import budgets, gitrev, manifest, snapshot
+from mlflow_golden.cli_progress import Progress
 from mlflow_golden.golden_paths import BUDGET_SUFFIX, budget_name, golden_path_for_nodeid
 from mlflow_golden.runner import PytestRun, ScenarioResult, run_pytest
 from mlflow_golden.tree import render_tree, tree_diff
@@ -95,17 +96,22 @@ def _run_scenarios(
     cwd: Path,
     show: Callable[[ScenarioResult], bool],
     announce: bool = True,
+    progress: Progress | None = None,
 ) -> PytestRun:
     """Run pytest, printing a line per scenario ``show`` accepts as results arrive
-    (and, if ``announce``, the number of collected scenarios once known)."""
+    (and, if ``announce``, the number of collected scenarios once known; ``progress`` lines)."""
 
     def on_collected(count: int) -> None:
         if announce:
             output.line(f"collected {count} scenarios")
+        if progress is not None:
+            progress.start(count)
 
     def on_result(result: ScenarioResult) -> None:
         if show(result):
             output.status(result.status, result.nodeid)
+        if progress is not None:
+            progress.finished(result.status == "ok")
 
     return run_pytest(args, cwd, on_result=on_result, on_collected=on_collected)
 
@@ -156,9 +162,13 @@ def _updating(pytest_args: Sequence[str]) -> bool:
 
 
 def cmd_verify(args: argparse.Namespace, pytest_args: list[str], output: _Output) -> int:
-    """Run the golden tests; one line per scenario, a total line; exit 1 on any difference."""
+    """Run the golden tests: progress, the scenarios that are not ok (every one with ``-v``), their
+    reports, a total line; exit 1 on any difference."""
     orphan_status = "removed" if _updating(pytest_args) else "orphan"
-    run = _run_scenarios(output, pytest_args, Path.cwd(), show=lambda _: True)
+    run = _run_scenarios(
+        output, pytest_args, Path.cwd(), show=lambda result: args.verbose or result.status != "ok",
+        progress=None if args.verbose else Progress(output.line),
+    )  # fmt: skip
     for path in run.orphans:
         output.status(orphan_status, path)
     if not args.no_details:
@@ -404,13 +414,15 @@ Command = Callable[[argparse.Namespace, list[str], _Output], int]
 
 _VERIFY_TEXT = """\
 Run the golden tests (tests/golden unless test paths or node ids are given) in a pytest
-subprocess. Prints one line per scenario as it finishes (ok, differs, missing, written, error,
-skipped), one line per orphan golden file (orphan; removed with --golden-update), the failure
-details of differing scenarios (tree diff, then JSON diff), and a total line. Exit 1 on any
-difference, missing golden, error or orphan.
+subprocess. Prints a progress line at every tenth of the run, a line for each scenario that is not
+ok as it finishes (differs, missing, written, error, skipped; -v: every scenario, ok too, and no
+progress lines), one line per orphan golden file (orphan; removed with --golden-update), the
+failure details of differing scenarios (tree diff, then JSON diff), and a total line. Exit 1 on
+any difference, missing golden, error or orphan.
 
 Every option the CLI does not know goes to pytest, e.g. --golden-update, --golden-dir DIR,
---mlflow-backend {file,sqlite,server}, --target-src DIR, -n N, -k EXPR, node ids."""
+--mlflow-backend {file,sqlite,server,postgres}, --target-src DIR, -n N, -k EXPR, node ids
+(an option's value may follow as the next word or after '=')."""
 
 _RECORD_TEXT = """\
 Check REV out in a temporary git worktree (removed afterwards), run the CURRENT tree's golden
@@ -456,6 +468,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = add(
         "verify", cmd_verify, "run the golden tests: one line per scenario, a total", _VERIFY_TEXT, True
+    )  # fmt: skip
+    verify.add_argument(
+        "-v", "--verbose", action="store_true", help="a line for every scenario, ok too"
     )  # fmt: skip
     verify.add_argument("--no-details", action="store_true", help="do not print failure details")
     verify.add_argument("--show-pytest-output", action="store_true", help="print pytest's own output too")

@@ -372,10 +372,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         for relative in orphans:
             terminalreporter.write_line(f"orphan golden file: {relative}")
         terminalreporter.write_line(f"{len(orphans)} orphan golden file(s): {verb}")
-    if state is not None and state.manager.server_startup_seconds is not None:
-        terminalreporter.write_line(
-            f"mlflow_golden: mlflow server started in {state.manager.server_startup_seconds:.1f} s"
-        )
+    timing = None if state is None else state.manager.server_timing()
+    if timing is not None:
+        terminalreporter.write_line(f"mlflow_golden: {timing}")
 
 
 __all__ = [

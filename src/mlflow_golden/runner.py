@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from mlflow_golden.cli_reporter import EVENTS_FD_ENV, REQUIRE_TARGET_ENV
+from mlflow_golden.pytest_args import join_option_values
 
 __all__ = ["DEFAULT_TARGET", "PytestRun", "ScenarioResult", "run_pytest"]
 
@@ -171,7 +172,7 @@ def run_pytest(
         sys.executable, "-m", "pytest",
         "-p", "mlflow_golden.cli_reporter",
         "-o", f"testpaths={DEFAULT_TARGET}",
-        *args,
+        *join_option_values(args),
     ]  # fmt: skip
     logger.debug("running %s in %s", command, cwd)
     with tempfile.TemporaryFile() as output:

@@ -1,30 +1,34 @@
-"""A real ``mlflow server`` subprocess on 127.0.0.1, sqlite-backed, reset between tests.
+"""A real ``mlflow server`` subprocess on 127.0.0.1 over a backend store, reset between tests.
 
 One server per process (pytest session or xdist worker), started lazily on first use and always
-stopped: at session end, via ``atexit``, and by a small watchdog process (in its own session)
-that kills the server's process group if the pytest process dies without cleaning up. Nested
-pytest runs (pytester) reuse the outer server through ``SHARED_SERVER_ENV`` instead of starting
-their own. Startup takes 15-25 s on a 2-core machine (mostly imports in the server process).
+stopped: at session end, via ``atexit``, and by a watchdog (``process_group``) that kills the
+server's process group if the pytest process dies without cleaning up. Its backend store is a
+``ServerStore``: a copy of the migrated sqlite template here (``SqliteServerStore``), or a
+PostgreSQL cluster (``mlflow_golden.postgres``). Nested pytest runs (pytester) reuse the outer
+server through ``SHARED_SERVER_ENV`` instead of starting their own. Startup takes 15-25 s on a
+2-core machine (mostly imports in the server process).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import json
 import logging
 import os
 import shutil
-import signal
 import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
+
+from mlflow_golden.process_group import ProcessGroup
 
 _logger = logging.getLogger(__name__)
 
@@ -32,48 +36,75 @@ _logger = logging.getLogger(__name__)
 SHARED_SERVER_ENV = "_MLFLOW_GOLDEN_SHARED_SERVER"
 #: Seconds to wait for the server's /health endpoint before giving up.
 START_TIMEOUT_S = float(os.environ.get("MLFLOW_GOLDEN_SERVER_START_TIMEOUT", "180"))
-STOP_TIMEOUT_S = 10.0
-LOG_TAIL_LINES = 40
-
-_WATCHDOG = """
-import os, signal, sys, time
-parent, pgid = int(sys.argv[1]), int(sys.argv[2])
-while True:
-    time.sleep(0.5)
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        sys.exit(0)
-    if os.getppid() != parent:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            try:
-                os.killpg(pgid, sig)
-            except ProcessLookupError:
-                sys.exit(0)
-            time.sleep(3)
-        sys.exit(0)
-"""
 
 
 class ServerStartError(RuntimeError):
-    """The mlflow server did not come up; the message carries its log tail."""
+    """The mlflow server (or its backend database) did not come up; the message carries its log tail."""
 
 
 @dataclass(frozen=True)
 class ServerEndpoint:
-    """Where a running server listens and the sqlite files behind it."""
+    """Where a running server listens, its backend store, and where that store's pristine rows are.
+
+    ``kind`` is the harness backend the server serves (``server``: sqlite, ``postgres``), so a
+    nested run on another backend never takes it; ``pristine`` is the sqlite pristine copy's path
+    or the PostgreSQL schema holding the pristine rows.
+    """
 
     url: str
-    db_path: Path
-    pristine_path: Path
+    store_uri: str
+    pristine: str
+    kind: str = "server"
+
+    @property
+    def db_path(self) -> Path | None:
+        """The sqlite file behind the server (None for other databases)."""
+        prefix = "sqlite:///"
+        return Path(self.store_uri.removeprefix(prefix)) if self.store_uri.startswith(prefix) else None
 
     def encode(self) -> str:
-        return os.pathsep.join([self.url, str(self.db_path), str(self.pristine_path)])
+        return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
     def decode(cls, text: str) -> ServerEndpoint:
-        url, db_path, pristine_path = text.split(os.pathsep)
-        return cls(url, Path(db_path), Path(pristine_path))
+        return cls(**json.loads(text))
+
+
+class ServerStore(Protocol):
+    """The backend store under a server: made ready before the server starts, closed after it stops."""
+
+    kind: str
+
+    def prepare(self, directory: Path, artifacts: Path) -> tuple[str, str]:
+        """Create the migrated store in ``directory``; returns (store URI, pristine location)."""
+
+    def close(self) -> None:
+        """Release the store (idempotent); its files go with ``directory``."""
+
+
+class SqliteServerStore:
+    """A copy of the migrated sqlite template, plus a pristine copy for resets."""
+
+    kind = "server"
+
+    def __init__(self, template_db: Path) -> None:
+        self._template_db = template_db
+
+    def prepare(self, directory: Path, artifacts: Path) -> tuple[str, str]:
+        db_path = directory / "mlflow.db"
+        pristine = directory / "pristine.db"
+        shutil.copyfile(self._template_db, db_path)
+        with sqlite3.connect(db_path) as conn:
+            conn.execute(
+                "UPDATE experiments SET artifact_location=? WHERE experiment_id=0",
+                (str(artifacts / "0"),),
+            )
+        conn.close()
+        shutil.copyfile(db_path, pristine)
+        return f"sqlite:///{db_path}", str(pristine)
+
+    def close(self) -> None:
+        """Nothing runs: the files are removed with the server's folder."""
 
 
 def free_port() -> int:
@@ -90,9 +121,10 @@ def reset_database(endpoint: ServerEndpoint) -> None:
     The pristine copy holds the default experiment 0 (and the default workspace), so the server
     afterwards looks freshly started and accepts the same experiment names again.
     """
+    assert endpoint.db_path is not None, f"not a sqlite-backed server: {endpoint.kind}"
     conn = sqlite3.connect(endpoint.db_path, timeout=30, isolation_level=None)
     try:
-        conn.execute("ATTACH DATABASE ? AS pristine", (str(endpoint.pristine_path),))
+        conn.execute("ATTACH DATABASE ? AS pristine", (endpoint.pristine,))
         tables = [
             row[0]
             for row in conn.execute(
@@ -121,13 +153,12 @@ def reset_database(endpoint: ServerEndpoint) -> None:
 
 
 class MlflowServer:
-    """Owns one ``mlflow server`` process group plus its watchdog and data directory."""
+    """Owns one ``mlflow server`` process group, its backend store and its data directory."""
 
-    def __init__(self, template_db: Path) -> None:
-        self._template_db = template_db
+    def __init__(self, store: ServerStore) -> None:
+        self._store = store
         self._dir = Path(tempfile.mkdtemp(prefix="mlflow-golden-server-"))
-        self._process: subprocess.Popen[bytes] | None = None
-        self._watchdog: subprocess.Popen[bytes] | None = None
+        self._process: ProcessGroup | None = None
         self.endpoint: ServerEndpoint | None = None
         self.startup_seconds: float | None = None
         self._previous_shared: str | None = None
@@ -137,43 +168,40 @@ class MlflowServer:
         return self._dir / "server.log"
 
     def start(self, timeout: float = START_TIMEOUT_S, attempts: int = 2) -> ServerEndpoint:
-        """Start the server and wait until /health answers; retry once on a port race."""
-        db_path = self._dir / "mlflow.db"
-        pristine = self._dir / "pristine.db"
+        """Prepare the store, start the server and wait until /health answers; retry once on a port race."""
         artifacts = self._dir / "artifacts"
         artifacts.mkdir(exist_ok=True)
-        shutil.copyfile(self._template_db, db_path)
-        with sqlite3.connect(db_path) as conn:
-            conn.execute(
-                "UPDATE experiments SET artifact_location=? WHERE experiment_id=0",
-                (str(artifacts / "0"),),
-            )
-        conn.close()
-        shutil.copyfile(db_path, pristine)
         began = time.monotonic()
+        atexit.register(self.stop)
+        try:
+            store_uri, pristine = self._store.prepare(self._dir, artifacts)
+        except BaseException:
+            self.stop()
+            raise
         for attempt in range(1, attempts + 1):
             port = free_port()
             try:
-                self._spawn(port, db_path, artifacts)
+                self._spawn(port, store_uri, artifacts)
                 self._wait_healthy(port, timeout)
             except ServerStartError:
-                self.stop()
-                if attempt == attempts or "address already in use" not in self._log_tail().lower():
+                tail = self._log_tail()
+                self._stop_server()
+                if attempt == attempts or "address already in use" not in tail.lower():
+                    self.stop()
                     raise
                 continue
             except BaseException:
                 self.stop()
                 raise
             self.startup_seconds = time.monotonic() - began
-            self.endpoint = ServerEndpoint(f"http://127.0.0.1:{port}", db_path, pristine)
+            self.endpoint = ServerEndpoint(f"http://127.0.0.1:{port}", store_uri, pristine, self._store.kind)
             self._previous_shared = os.environ.get(SHARED_SERVER_ENV)
             os.environ[SHARED_SERVER_ENV] = self.endpoint.encode()
-            atexit.register(self.stop)
             _logger.info("mlflow server on port %d started in %.1f s", port, self.startup_seconds)
             return self.endpoint
         raise AssertionError("unreachable")
 
-    def _spawn(self, port: int, db_path: Path, artifacts: Path) -> None:
+    def _spawn(self, port: int, store_uri: str, artifacts: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_") and k != SHARED_SERVER_ENV}
         env.update(
             MLFLOW_DISABLE_TELEMETRY="true",
@@ -182,31 +210,24 @@ class MlflowServer:
         )
         command = [
             sys.executable, "-m", "mlflow", "server",
-            "--backend-store-uri", f"sqlite:///{db_path}",
+            "--backend-store-uri", store_uri,
             "--default-artifact-root", str(artifacts),
             "--no-serve-artifacts",
             "--host", "127.0.0.1",
             "--port", str(port),
             "--workers", "1",
         ]  # fmt: skip
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, cwd=self._dir, start_new_session=True,
-            )  # fmt: skip
-        self._watchdog = subprocess.Popen(
-            [sys.executable, "-S", "-c", _WATCHDOG, str(os.getpid()), str(self._process.pid)],
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
+        self._process = ProcessGroup(command, self.log_path, env, self._dir)
 
     def _wait_healthy(self, port: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         url = f"http://127.0.0.1:{port}/health"
         while time.monotonic() < deadline:
             assert self._process is not None
-            if self._process.poll() is not None:
+            code = self._process.exit_code()
+            if code is not None:
                 raise ServerStartError(
-                    f"mlflow server exited with code {self._process.returncode} before answering "
+                    f"mlflow server exited with code {code} before answering "
                     f"{url}; log tail ({self.log_path}):\n{self._log_tail()}"
                 )
             with (
@@ -222,21 +243,16 @@ class MlflowServer:
         )
 
     def _log_tail(self) -> str:
-        try:
-            lines = self.log_path.read_text(errors="replace").splitlines()
-        except OSError:
-            return "<no log>"
-        return "\n".join(lines[-LOG_TAIL_LINES:])
+        return self._process.log_tail() if self._process is not None else "<no log>"
+
+    def _stop_server(self) -> None:
+        if self._process is not None:
+            self._process.stop()
 
     def stop(self) -> None:
-        """Terminate the whole process group (SIGTERM, then SIGKILL); idempotent."""
-        process, self._process = self._process, None
-        watchdog, self._watchdog = self._watchdog, None
-        if process is not None:
-            _kill_group(process.pid, [process])
-        if watchdog is not None:
-            watchdog.kill()
-            watchdog.wait(STOP_TIMEOUT_S)
+        """Terminate the server's process group, then release the store; idempotent."""
+        self._stop_server()
+        self._store.close()
         if self.endpoint is not None and os.environ.get(SHARED_SERVER_ENV) == self.endpoint.encode():
             if self._previous_shared is None:
                 del os.environ[SHARED_SERVER_ENV]
@@ -250,27 +266,3 @@ class MlflowServer:
         """Stop the server and delete its data directory."""
         self.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def _kill_group(pgid: int, children: list[subprocess.Popen[bytes]]) -> None:
-    """Signal the process group, reap our own children, and escalate to SIGKILL if needed."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, sig)
-        deadline = time.monotonic() + STOP_TIMEOUT_S
-        for child in children:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.wait(max(0.0, deadline - time.monotonic()))
-        while _group_alive(pgid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if not _group_alive(pgid):
-            return
-    _logger.warning("mlflow server process group %d survived SIGKILL", pgid)

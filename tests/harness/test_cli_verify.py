@@ -67,16 +67,33 @@ def broken(recorded: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
     return project, run_cli(project, "verify")
 
 
+def _golden_outside(recorded: Run, root: Path) -> tuple[Path, Path]:
+    """A copy of the project, and a copy of its goldens outside it (as a new user would try)."""
+    project = _copy(recorded[0], root / "project")
+    elsewhere = root / "elsewhere" / "golden"
+    (project / "golden").rename(elsewhere.parent.mkdir() or elsewhere)
+    return project, elsewhere
+
+
 @pytest.fixture(scope="module")
 def passthrough(recorded: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
-    """``verify`` with the goldens in another folder, on sqlite, with two xdist workers."""
-    project = _copy(recorded[0], tmp_path_factory.mktemp("passthrough") / "project")
-    (project / "golden").rename(project / "elsewhere")
+    """``verify -v`` with the goldens outside the project and changed code in another tree, both
+    named as separate words, on sqlite, with two xdist workers."""
+    project, elsewhere = _golden_outside(recorded, tmp_path_factory.mktemp("passthrough"))
+    code = _copy(project / "src", project.parent / "other-tree" / "src").parent
+    write_code(code, version="2")
     completed = run_cli(
-        project, "verify", "--golden-dir", "elsewhere", "--mlflow-backend", "sqlite", "-n", "2",
-        "--show-pytest-output",
+        project, "verify", "-v", "--golden-dir", str(elsewhere), "--target-src", str(code),
+        "--mlflow-backend", "sqlite", "-n", "2", "--show-pytest-output",
     )  # fmt: skip
     return project, completed
+
+
+@pytest.fixture(scope="module")
+def passthrough_equals(recorded: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """``verify -v --golden-dir=DIR`` with the goldens outside the project."""
+    project, elsewhere = _golden_outside(recorded, tmp_path_factory.mktemp("passthrough_equals"))
+    return project, run_cli(project, "verify", "-v", f"--golden-dir={elsewhere}", "--show-pytest-output")
 
 
 # --- --golden-update ---------------------------------------------------------------------------
@@ -108,10 +125,11 @@ def test_verify_reports_the_collected_count_first(clean: Run) -> None:
     assert _lines(clean[1])[0] == "collected 2 scenarios"
 
 
-def test_verify_prints_ok_per_scenario_and_exits_0(clean: Run) -> None:
+def test_verify_shows_progress_instead_of_ok_lines_and_exits_0(clean: Run) -> None:
     completed = clean[1]
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert _lines(completed)[1:3] == [f"ok       {SWEEP_ID}", f"ok       {SINGLE_ID}"]
+    assert _lines(completed)[1:3] == ["[ 50%] 1/2 scenarios, 0 not ok", "[100%] 2/2 scenarios, 0 not ok"]
+    assert not [line for line in _lines(completed) if line.startswith("ok ")]
 
 
 def test_verify_total_line_counts_every_status(clean: Run) -> None:
@@ -151,10 +169,23 @@ def test_verify_total_line_counts_differences(broken: Run) -> None:
 # --- pass-through to pytest --------------------------------------------------------------------
 
 
-def test_verify_passes_golden_dir_to_pytest(passthrough: Run) -> None:
+def test_verify_takes_a_golden_dir_outside_the_project_as_a_separate_word(passthrough: Run) -> None:
     project, completed = passthrough
+    assert completed.returncode == 1, completed.stdout + completed.stderr  # the changed code differs
+    assert f"golden-dir={(project.parent / 'elsewhere' / 'golden').resolve()}" in completed.stdout
+    assert f"rootdir: {project}" in completed.stdout
+
+
+def test_verify_takes_a_golden_dir_outside_the_project_after_equals(passthrough_equals: Run) -> None:
+    project, completed = passthrough_equals
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    assert f"golden-dir={(project / 'elsewhere').resolve()}" in completed.stdout
+    assert f"golden-dir={(project.parent / 'elsewhere' / 'golden').resolve()}" in completed.stdout
+    assert f"rootdir: {project}" in completed.stdout
+
+
+def test_verify_takes_target_src_as_a_separate_word(passthrough: Run) -> None:
+    # Only the other tree's code (version 2) makes the sweep differ from its golden.
+    assert f"differs  {SWEEP_ID}" in _lines(passthrough[1])
 
 
 def test_verify_passes_the_backend_to_pytest(passthrough: Run) -> None:
@@ -164,8 +195,12 @@ def test_verify_passes_the_backend_to_pytest(passthrough: Run) -> None:
 def test_verify_streams_scenario_lines_under_xdist(passthrough: Run) -> None:
     completed = passthrough[1]
     assert "2 workers" in completed.stdout
-    assert {f"ok       {SWEEP_ID}", f"ok       {SINGLE_ID}"} <= set(_lines(completed))
-    assert _lines(completed)[-1] == "2 scenarios: 2 ok, 0 differs, 0 missing, 0 orphan"
+    assert {f"differs  {SWEEP_ID}", f"differs  {SINGLE_ID}"} <= set(_lines(completed))
+    assert _lines(completed)[-1] == "2 scenarios: 0 ok, 2 differs, 0 missing, 0 orphan"
+
+
+def test_verify_v_lists_every_scenario_ok_ones_too(passthrough_equals: Run) -> None:
+    assert _lines(passthrough_equals[1])[1:3] == [f"ok       {SWEEP_ID}", f"ok       {SINGLE_ID}"]
 
 
 # --- pytest could not run ----------------------------------------------------------------------

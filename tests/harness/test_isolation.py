@@ -103,7 +103,7 @@ def test_xdist_two_workers(
         """
     )
     # a server per xdist worker costs a server start each: the subprocess run uses sqlite instead
-    inner_backend = "sqlite" if backend == "server" else backend
+    inner_backend = "sqlite" if backend in ("server", "postgres") else backend
     run_inner("--golden-update", backend_override=inner_backend).assert_outcomes(passed=6, failed=1)
     (pytester.path / "golden/test_more/test_gone.json").write_text("{}\n", encoding="utf-8")
     result = run_subprocess(f"--mlflow-backend={inner_backend}", "-n", "2")

@@ -1,0 +1,52 @@
+"""Harness option values are joined to their option before pytest sees them (rootdir stays put)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlflow_golden import plugin
+from mlflow_golden.pytest_args import VALUE_OPTIONS, join_option_values
+
+
+def test_a_value_in_the_next_word_is_joined_to_its_option() -> None:
+    args = ["--golden-dir", "/elsewhere/golden", "-n", "2"]
+    assert join_option_values(args) == ["--golden-dir=/elsewhere/golden", "-n", "2"]
+
+
+def test_every_harness_option_with_a_value_is_joined() -> None:
+    args = ["--target-src", "/old/checkout", "--mlflow-backend", "postgres", "--golden-dir", "g"]
+    joined = ["--target-src=/old/checkout", "--mlflow-backend=postgres", "--golden-dir=g"]
+    assert join_option_values(args) == joined
+
+
+def test_the_equals_spelling_and_other_arguments_are_unchanged() -> None:
+    args = ["--golden-dir=/x", "-k", "sweep", "tests/golden/test_demo.py", "--golden-update"]
+    assert join_option_values(args) == args
+
+
+def test_arguments_after_a_double_dash_are_left_alone() -> None:
+    assert join_option_values(["--", "--golden-dir", "x"]) == ["--", "--golden-dir", "x"]
+
+
+def test_an_option_without_a_value_is_kept_for_pytest_to_report() -> None:
+    assert join_option_values(["-n", "2", "--golden-dir"]) == ["-n", "2", "--golden-dir"]
+
+
+class _OptionNames:
+    """Stands in for pytest's parser: notes the long options that take a value."""
+
+    def __init__(self) -> None:
+        self.taking_values: set[str] = set()
+
+    def getgroup(self, name: str, description: str = "") -> _OptionNames:
+        return self
+
+    def addoption(self, *names: str, **attrs: Any) -> None:
+        if attrs.get("action", "store") in ("store", "append"):
+            self.taking_values.update(name for name in names if name.startswith("--"))
+
+
+def test_the_list_matches_the_plugins_options_that_take_a_value() -> None:
+    names = _OptionNames()
+    plugin.pytest_addoption(names)  # type: ignore[arg-type]
+    assert names.taking_values == set(VALUE_OPTIONS)
