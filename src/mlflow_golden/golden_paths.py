@@ -43,6 +43,14 @@ def golden_path_for_nodeid(nodeid: str, golden_dir: Path) -> Path:
     return path / (safe_test_name(segments[-1]) + GOLDEN_SUFFIX)
 
 
+def replayed_nodeid(nodeid: str, module_path: str) -> str:
+    """``tests/golden/test_b.py::test_x[1]`` replayed as ``module_path`` -> ``<module_path>::test_x[1]``."""
+    _, sep, rest = nodeid.partition("::")
+    if not sep or not rest:
+        raise ValueError(f"not a test node id: {nodeid!r}")
+    return f"{module_path}::{rest}"
+
+
 def judged_dir(golden_dir: Path, selected: str) -> Path:
     """Golden counterpart of a selected test path (rootdir-relative): a folder or a module."""
     path = PurePosixPath(selected.replace("\\", "/"))

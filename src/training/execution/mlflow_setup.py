@@ -154,6 +154,10 @@ def create_training_child_run(
     )
 
 
+#: Deprecated functions declare their replacement (read by tests that assert the warning).
+create_training_child_run.__deprecated__ = _CHILD_RUN_REPLACEMENT  # type: ignore[attr-defined]
+
+
 def setup_mlflow_tracking_env(
     experiment_name: str,
     tracking_uri: Optional[str] = None,
