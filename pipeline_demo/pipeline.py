@@ -304,7 +304,7 @@ def _run_trial(ctx: _State, number: int, sweep_id: str, study_key_hash: str) -> 
 def _run_fold(
     ctx: _State, number: int, fold_idx: int, trial_id: str, study_key_hash: str, trial_tags: dict[str, str]
 ) -> dict[str, Any]:
-    """A fold child of its trial (training child run with fold_idx + nested fluent resume), logging its score."""
+    """A fold child of its trial (training child run with fold_idx, nested fluent resume) + its score."""
     name = build_training_run_name_with_fallback(
         "hpo_trial_fold",
         model=MODEL,

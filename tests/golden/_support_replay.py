@@ -20,23 +20,12 @@ def through_replacement() -> Callable[..., tuple[str, Any]]:
         pytest.skip("no replacement in this tree (the baseline deprecates nothing)")
 
     def create_training_child_run(
-        experiment_name: str,
-        run_name: str,
-        parent_run_id: str,
-        tags: dict[str, str] | None = None,
-        trial_number: int | None = None,
-        fold_idx: int | None = None,
-        tracking_uri: str | None = None,
+        experiment_name: str, run_name: str, parent_run_id: str, *args: Any, **kwargs: Any
     ) -> tuple[str, Any]:
+        """Positional extras map to the deprecated signature's order; all go by keyword."""
+        named = dict(zip(("tags", "trial_number", "fold_idx", "tracking_uri"), args, strict=False), **kwargs)
         result: tuple[str, Any] = runs.create_child_run_with(
-            mlflow_setup.TRAINING_CHILD_RUN,
-            parent_run_id,
-            run_name,
-            experiment_name=experiment_name,
-            tags=tags,
-            trial_number=trial_number,
-            fold_idx=fold_idx,
-            tracking_uri=tracking_uri,
+            mlflow_setup.TRAINING_CHILD_RUN, parent_run_id, run_name, experiment_name=experiment_name, **named
         )
         return result
 

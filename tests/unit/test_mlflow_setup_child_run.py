@@ -7,7 +7,6 @@ deprecated ``create_training_child_run`` only warns and delegates to it.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 import mlflow
@@ -20,9 +19,9 @@ from training.execution.mlflow_setup import TRAINING_CHILD_RUN, create_training_
 from unit._helpers import PARENT_TAG
 
 
-def _training_child(experiment_name: str, run_name: str, parent_run_id: str, **kwargs: Any) -> tuple[str, Any]:
+def _training_child(experiment: str, run_name: str, parent_run_id: str, **kwargs: Any) -> tuple[str, Any]:
     return create_child_run_with(
-        TRAINING_CHILD_RUN, parent_run_id, run_name, experiment_name=experiment_name, **kwargs
+        TRAINING_CHILD_RUN, parent_run_id, run_name, experiment_name=experiment, **kwargs
     )
 
 

@@ -88,16 +88,8 @@ def create_training_mlflow_run(
         return run_id, MlflowClient(tracking_uri=tracking_uri).get_run(run_id)
 
     if create_as_child and parent_run_id:
-        return create_child_run_with(
-            TRAINING_CHILD_RUN,
-            parent_run_id,
-            run_name,
-            experiment_name=experiment_name,
-            tags=tags,
-            trial_number=trial_number,
-            fold_idx=fold_idx,
-            tracking_uri=tracking_uri,
-        )
+        child_args = (tags, trial_number, fold_idx, tracking_uri)
+        return _training_child_run(experiment_name, run_name, parent_run_id, *child_args)
 
     client = MlflowClient(tracking_uri=tracking_uri)
     experiment_id = training_experiment_id(client, experiment_name, parent_run_id)
@@ -129,19 +121,29 @@ def create_training_mlflow_run(
 
 
 def create_training_child_run(
-    experiment_name: str,
-    run_name: str,
-    parent_run_id: str,
-    tags: Optional[Dict[str, str]] = None,
-    trial_number: Optional[int] = None,
-    fold_idx: Optional[int] = None,
-    tracking_uri: Optional[str] = None,
-) -> tuple[str, Any]:
+    experiment_name: str, run_name: str, parent_run_id: str, tags: Optional[Dict[str, str]] = None,
+    trial_number: Optional[int] = None, fold_idx: Optional[int] = None, tracking_uri: Optional[str] = None,
+) -> tuple[str, Any]:  # fmt: skip
     """Deprecated: ``runs.create_child_run_with(TRAINING_CHILD_RUN, ...)`` does exactly this.
 
     Kept for backward compatibility only; it warns and delegates (docs/migration.md).
     """
     warnings.warn(_CHILD_RUN_REPLACEMENT, DeprecationWarning, stacklevel=2)
+    return _training_child_run(
+        experiment_name, run_name, parent_run_id, tags, trial_number, fold_idx, tracking_uri
+    )
+
+
+def _training_child_run(
+    experiment_name: str,
+    run_name: str,
+    parent_run_id: str,
+    tags: Optional[Dict[str, str]],
+    trial_number: Optional[int],
+    fold_idx: Optional[int],
+    tracking_uri: Optional[str],
+) -> tuple[str, Any]:
+    """The replacement call the deprecation names: ``runs`` under :data:`TRAINING_CHILD_RUN`."""
     return create_child_run_with(
         TRAINING_CHILD_RUN,
         parent_run_id,

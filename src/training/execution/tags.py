@@ -35,14 +35,9 @@ def apply_lineage_tags(
     """
     try:
         report = find_mlflow_run(
-            experiment_name,
-            context=context,
-            output_dir=output_dir,
-            strict=False,
-            root_dir=root_dir,
-            config_dir=config_dir,
-            direct_query_fallback=True,
-        )
+            experiment_name, context=context, output_dir=output_dir, strict=False,
+            root_dir=root_dir, config_dir=config_dir, direct_query_fallback=True,
+        )  # fmt: skip
         if report.strategy_used == STRATEGY_DIRECT_QUERY:
             print(f"✓ Found MLflow run via direct query: {str(report.run_id)[:12]}...")
         elif (report.error or "").startswith(DIRECT_QUERY_FAILED):

@@ -74,16 +74,10 @@ def _derive_root(root_dir: Optional[Path], output_dir: Optional[Path]) -> Option
 
 
 def find_mlflow_run(
-    experiment_name: str,
-    context: Optional[NamingContext] = None,
-    run_id: Optional[str] = None,
-    output_dir: Optional[Path] = None,
-    run_key_hash: Optional[str] = None,
-    strict: Optional[bool] = None,
-    root_dir: Optional[Path] = None,
-    config_dir: Optional[Path] = None,
-    direct_query_fallback: bool = False,
-) -> RunLookupReport:
+    experiment_name: str, context: Optional[NamingContext] = None, run_id: Optional[str] = None,
+    output_dir: Optional[Path] = None, run_key_hash: Optional[str] = None, strict: Optional[bool] = None,
+    root_dir: Optional[Path] = None, config_dir: Optional[Path] = None, direct_query_fallback: bool = False,
+) -> RunLookupReport:  # fmt: skip
     """Find a run in ``experiment_name`` by trying strategies P1-P7 in priority order.
 
     ``direct_query_fallback``: after a non-strict miss, look the experiment up again and take its

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Literal, Optional, Protocol, overload
 
 import mlflow
@@ -63,7 +63,7 @@ class ChildRunPolicy:
     | ``experiment_sources`` | parent, name (global URI), active run | parent, name (client's URI) |
     | ``on_create_error`` | ``"retry_without_tags"`` (F2) | ``"raise"`` |
     | ``rereads`` | True: child re-read; Azure: parent re-read, tag check/repair | False |
-    | ``report`` | None | stderr lines (training-only) |
+    | ``report`` | ``NO_REPORT`` | stderr lines (training-only) |
 
     ``azure_trial_tags`` also governs the ``mlflow.runName`` create tag (it travels with the Azure
     trial tags). Not policy but arguments: the run name (``trial_<n>`` for create_child_run), the
@@ -75,7 +75,7 @@ class ChildRunPolicy:
     experiment_sources: tuple[ExperimentSource, ...]
     on_create_error: Literal["retry_without_tags", "raise"]
     rereads: bool
-    report: Optional[ChildRunReport] = None
+    report: ChildRunReport = field(default_factory=lambda: NO_REPORT)
 
 
 class ChildRunReport(Protocol):
@@ -84,6 +84,19 @@ class ChildRunReport(Protocol):
     def created(self, run_id: str) -> None: ...
 
     def failed(self, error: Exception) -> None: ...
+
+
+class _NoReport:
+    """Reports nothing (create_child_run has no output)."""
+
+    def created(self, run_id: str) -> None:
+        """Nothing to say."""
+
+    def failed(self, error: Exception) -> None:
+        """Nothing to say; the error propagates or is retried by the policy."""
+
+
+NO_REPORT: ChildRunReport = _NoReport()
 
 
 #: ``create_child_run``: the trial subprocess's child run.
@@ -278,25 +291,17 @@ def _create_child(
             check if policy.rereads else None,
         )
     except Exception as exc:
-        if policy.report is not None:
-            policy.report.failed(exc)
+        policy.report.failed(exc)
         raise
-    if policy.report is not None:
-        policy.report.created(run.info.run_id)
+    policy.report.created(run.info.run_id)
     return run
 
 
 def create_child_run_with(
-    policy: ChildRunPolicy,
-    parent_run_id: str,
-    run_name: str,
-    *,
-    experiment_name: Optional[str] = None,
-    tags: Optional[Dict[str, str]] = None,
-    trial_number: Any = None,
-    fold_idx: Optional[int] = None,
+    policy: ChildRunPolicy, parent_run_id: str, run_name: str, *, experiment_name: Optional[str] = None,
+    tags: Optional[Dict[str, str]] = None, trial_number: Any = None, fold_idx: Optional[int] = None,
     tracking_uri: Optional[str] = None,
-) -> tuple[str, Any]:
+) -> tuple[str, Any]:  # fmt: skip
     """Create a child run (RUNNING, not started) under ``policy``; return ``(run_id, Run)``.
 
     The client uses ``tracking_uri`` (``None``: the global URI). Without an experiment id from
@@ -316,35 +321,19 @@ def create_child_run_with(
     return run_id, run
 
 
+# Two shapes (seed step 2.1): a context manager by default, ``(run_id, Run)`` with return_tuple=True.
 @overload
 def create_child_run(
-    parent_run_id: str,
-    trial_number: str,
-    experiment_name: Optional[str] = None,
-    additional_tags: Optional[dict[str, str]] = None,
-    return_tuple: Literal[False] = False,
-) -> AbstractContextManager[Any]: ...
-
-
-@overload
-def create_child_run(
-    parent_run_id: str,
-    trial_number: str,
-    experiment_name: Optional[str],
-    additional_tags: Optional[dict[str, str]],
-    return_tuple: Literal[True],
-) -> tuple[str, Any]: ...
+    parent_run_id: str, trial_number: str, experiment_name: Optional[str] = None,
+    additional_tags: Optional[dict[str, str]] = None, return_tuple: Literal[False] = False,
+) -> AbstractContextManager[Any]: ...  # fmt: skip
 
 
 @overload
 def create_child_run(
-    parent_run_id: str,
-    trial_number: str,
-    experiment_name: Optional[str] = None,
-    additional_tags: Optional[dict[str, str]] = None,
-    *,
-    return_tuple: Literal[True],
-) -> tuple[str, Any]: ...
+    parent_run_id: str, trial_number: str, experiment_name: Optional[str] = None,
+    additional_tags: Optional[dict[str, str]] = None, *, return_tuple: Literal[True],
+) -> tuple[str, Any]: ...  # fmt: skip
 
 
 def create_child_run(
