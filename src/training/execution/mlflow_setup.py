@@ -23,7 +23,7 @@ from infrastructure.tracking.mlflow.runs import (
     ChildRunPolicy,
     create_child_run_with,
     create_run_with_tags,
-    training_experiment_id,
+    standalone_experiment_id,
 )
 from infrastructure.tracking.mlflow.urls import get_mlflow_run_url
 
@@ -78,7 +78,7 @@ def create_training_mlflow_run(
     """Fetch (``run_id``), create as child, or create a standalone training run.
 
     The child goes through ``runs.create_child_run_with(TRAINING_CHILD_RUN, ...)``; the
-    standalone run through ``runs.training_experiment_id`` (the named experiment, created if
+    standalone run through ``runs.standalone_experiment_id`` (the named experiment, created if
     missing, or the parent's; no parent tag is added) and ``runs.create_run_with_tags``
     (re-raise). The run is RUNNING and not started. Added here: with ``root_dir``, ``config_dir``
     and ``context`` the local index is updated, and a run URL is logged; errors of both are
@@ -92,7 +92,7 @@ def create_training_mlflow_run(
         return _training_child_run(experiment_name, run_name, parent_run_id, *child_args)
 
     client = MlflowClient(tracking_uri=tracking_uri)
-    experiment_id = training_experiment_id(client, experiment_name, parent_run_id)
+    experiment_id = standalone_experiment_id(client, experiment_name, parent_run_id)
     created_run = create_run_with_tags(client, experiment_id, run_name, tags or {}, "raise")
     new_run_id: str = created_run.info.run_id
 

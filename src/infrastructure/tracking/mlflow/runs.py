@@ -4,7 +4,7 @@ Everything that creates a run lives here once:
 
 - **experiment resolution**: :func:`first_experiment_id` (the first of the parent's experiment, the
   named experiment and an active run's experiment that gives an id), :func:`experiment_or_create`
-  and :func:`training_experiment_id`;
+  and :func:`standalone_experiment_id`;
 - **child-run tags**: :func:`child_run_tags`;
 - **creation and its failure policy**: :func:`create_run_with_tags` (retry without tags, or
   re-raise).
@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Dict, Literal, Optional, Protocol, overload
 
 import mlflow
@@ -50,6 +50,27 @@ class ExperimentStore(Protocol):
     def get_experiment_by_name(self, name: str) -> Any: ...
 
     def create_experiment(self, name: str) -> str: ...
+
+
+class ChildRunReport(Protocol):
+    """Output a caller adds around the create call (the stderr report of training)."""
+
+    def created(self, run_id: str) -> None: ...
+
+    def failed(self, error: Exception) -> None: ...
+
+
+class _NoReport:
+    """Reports nothing (create_child_run has no output)."""
+
+    def created(self, run_id: str) -> None:
+        """Nothing to say."""
+
+    def failed(self, error: Exception) -> None:
+        """Nothing to say; the error propagates or is retried by the policy."""
+
+
+NO_REPORT: ChildRunReport = _NoReport()
 
 
 @dataclass(frozen=True)
@@ -75,28 +96,7 @@ class ChildRunPolicy:
     experiment_sources: tuple[ExperimentSource, ...]
     on_create_error: Literal["retry_without_tags", "raise"]
     rereads: bool
-    report: ChildRunReport = field(default_factory=lambda: NO_REPORT)
-
-
-class ChildRunReport(Protocol):
-    """Output a caller adds around the create call (the stderr report of training)."""
-
-    def created(self, run_id: str) -> None: ...
-
-    def failed(self, error: Exception) -> None: ...
-
-
-class _NoReport:
-    """Reports nothing (create_child_run has no output)."""
-
-    def created(self, run_id: str) -> None:
-        """Nothing to say."""
-
-    def failed(self, error: Exception) -> None:
-        """Nothing to say; the error propagates or is retried by the policy."""
-
-
-NO_REPORT: ChildRunReport = _NoReport()
+    report: ChildRunReport = NO_REPORT
 
 
 #: ``create_child_run``: the trial subprocess's child run.
@@ -160,8 +160,8 @@ def experiment_or_create(store: ExperimentStore, experiment_name: str) -> str:
     return existing if existing is not None else store.create_experiment(experiment_name)
 
 
-def training_experiment_id(client: MlflowClient, experiment_name: str, parent_run_id: Optional[str]) -> str:
-    """Experiment of a standalone training run (legacy-core §2.1 steps 3-4).
+def standalone_experiment_id(client: MlflowClient, experiment_name: str, parent_run_id: Optional[str]) -> str:
+    """Experiment of a standalone run (create_training_mlflow_run, legacy-core §2.1 steps 3-4).
 
     The named experiment on the client, created if missing; when that fails, the global URI's
     lookup, else RuntimeError. A readable parent then overrides it (the named one may have been
