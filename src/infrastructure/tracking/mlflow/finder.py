@@ -1,4 +1,7 @@
-"""Legacy run finder: priority strategies P1-P7 (legacy-support §3), defects included.
+"""Run finder, the single source of truth for finding runs: strategies P1-P7 (legacy-support §3).
+
+``find_mlflow_run(..., direct_query_fallback=True)`` adds the last resort ``apply_lineage_tags``
+used to run itself (a fresh by-name lookup and the newest run after a miss).
 
 Tier 1 as far as ``training.execution.tags.apply_lineage_tags`` reaches it, so the defects that
 change what lands in MLflow through that function are reproduced deliberately (``# [DEFECT]``):
