@@ -405,9 +405,9 @@ def _started_child_run(
         logger.info("Starting child run %s... (parent %s...)", child_run_id[:12], parent_run_id[:12])
         mlflow.start_run(run_id=child_run_id)
         if is_azure_uri():
-            active_child = mlflow.active_run()
+            # Azure re-reads the started child (a store call whose failure diverts into F3).
             started = client.get_run(child_run_id)
-            logger.info("Azure ML: active run %s, child status %s", active_child, started.info.status)
+            logger.info("Azure ML: child status %s", started.info.status)
     except Exception as exc:
         # F3: an unrelated fluent run named NAME; the created child stays RUNNING.
         logger.warning("Could not start child run %s (%s); starting %s instead", child_run_id, exc, run_name)
