@@ -10,21 +10,20 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 from pytest_mock import MockerFixture
 
-from infrastructure.tracking.mlflow.runs import (
-    NO_REPORT,
-    TRIAL_CHILD_RUN,
-    child_run_tags,
-    create_child_run,
-    create_child_run_with,
-    create_run_with_tags,
-    first_experiment_id,
-)
+from infrastructure.tracking.mlflow import runs
 from training.execution.mlflow_setup import TRAINING_CHILD_RUN
 from unit._helpers import PARENT_TAG
+
+TRIAL_CHILD_RUN = runs.TRIAL_CHILD_RUN
+child_run_tags = runs.child_run_tags
+create_child_run = runs.create_child_run
+create_run_with_tags = runs.create_run_with_tags
+first_experiment_id = runs.first_experiment_id
 
 
 @pytest.fixture
 def experiment_id(client: MlflowClient) -> str:
+    """Experiment ``exp`` (the by-name source's target)."""
     return client.create_experiment("exp")
 
 
@@ -43,8 +42,8 @@ def test_trial_and_training_policies_differ_in_every_named_option() -> None:
         "raise",
     )
     assert (TRIAL_CHILD_RUN.rereads, TRAINING_CHILD_RUN.rereads) == (True, False)
-    assert TRIAL_CHILD_RUN.report is NO_REPORT
-    assert TRAINING_CHILD_RUN.report is not NO_REPORT
+    assert TRIAL_CHILD_RUN.report is runs.NO_REPORT
+    assert TRAINING_CHILD_RUN.report is not runs.NO_REPORT
 
 
 def test_trial_policy_tags_a_none_trial_number_and_no_azure_tags_on_a_local_uri(local_mlflow: str) -> None:
@@ -154,5 +153,5 @@ def test_training_policy_reports_a_failed_create_on_stderr(
 ) -> None:
     mocker.patch.object(MlflowClient, "create_run", side_effect=MlflowException("store down"))
     with pytest.raises(MlflowException):
-        create_child_run_with(TRAINING_CHILD_RUN, parent_id, "r")
+        runs.create_child_run_with(TRAINING_CHILD_RUN, parent_id, "r")
     assert capsys.readouterr().err == "  [Training] Error creating child run: store down\n"
