@@ -14,8 +14,8 @@ nox.options.sessions = ["golden", "tests"]
 
 PYTHON = "3.11"
 CONSTRAINTS = ("-c", "constraints.txt")
-LINT_PATHS = ("src", "tests", "benchmarks", "pipeline_demo", "noxfile.py", "conftest.py")
-TYPED_PATHS = ("src", "pipeline_demo")
+LINT_PATHS = ("src", "tests", "benchmarks", "pipeline_demo", "mutation_gate", "noxfile.py", "conftest.py")
+TYPED_PATHS = ("src", "pipeline_demo", "mutation_gate")
 # The modules the consolidation rewrites: the golden suite alone must cover >= 95% of their branches.
 CONSOLIDATED = (
     "src/infrastructure/tracking/mlflow/runs.py",
@@ -52,7 +52,8 @@ def tests(session: nox.Session) -> None:
        modules the consolidation rewrites;
     2. unit and harness tests (file backend), coverage appended and reported;
     3. goldens and harness tests again on sqlite and on a real mlflow server;
-    4. provenance: the catalog re-records byte-identical from its baseline revision.
+    4. the mutation ratchet on tag_helpers.py (so the mutation session cannot rot);
+    5. provenance: the catalog re-records byte-identical from its baseline revision.
     """
     _install(session)
     session.run("ruff", "check", *LINT_PATHS)
@@ -72,9 +73,15 @@ def tests(session: nox.Session) -> None:
         "--cov-report=term",
         *session.posargs,
     )
+    _mutation(session, "tag_helpers")
     for backend in ("sqlite", "server"):
         session.run("pytest", "tests/golden", "tests/harness", *xdist, f"--mlflow-backend={backend}")
     _provenance(session)
+
+
+def _mutation(session: nox.Session, *modules: str) -> None:
+    """Mutate the target modules (all, or those named), run the goldens, enforce the ratchet."""
+    session.run("python", "-m", "mutation_gate", *modules)
 
 
 def _provenance(session: nox.Session) -> None:
@@ -91,6 +98,17 @@ def _provenance(session: nox.Session) -> None:
 def _commit_exists(revision: str) -> bool:
     probe = ["git", "cat-file", "-e", f"{revision}^{{commit}}"]
     return subprocess.run(probe, capture_output=True, check=False).returncode == 0
+
+
+@nox.session(python=PYTHON)
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of the golden suite with the accepted-survivor ratchet.
+
+    ``nox -s mutation`` mutates every module in ``[tool.mutmut] only_mutate``;
+    ``nox -s mutation -- tag_helpers`` one of them.
+    """
+    _install(session)
+    _mutation(session, *session.posargs)
 
 
 @nox.session(python=PYTHON)

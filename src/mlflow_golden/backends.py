@@ -35,8 +35,14 @@ _logger = logging.getLogger(__name__)
 BACKENDS: Final = ("file", "sqlite", "server")
 STORE_CLASSES: Final[dict[str, type]] = {"file": FileStore, "sqlite": SqlAlchemyStore, "server": RestStore}
 #: Client settings for the server backend: a failing request fails at once instead of being
-#: retried with backoff for minutes, and nothing waits forever on a dead server.
-SERVER_CLIENT_ENV: Final = {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0", "MLFLOW_HTTP_REQUEST_TIMEOUT": "60"}
+#: retried with backoff for minutes, and nothing waits forever on a dead server. MLflow prints a
+#: "View run at <url>" link after ending a run on a REST store only, fetching the run for it: off,
+#: so a scenario makes the same store calls (one budget) on every backend.
+SERVER_CLIENT_ENV: Final = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
+    "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT": "true",
+}
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-from mlflow_golden import gitrev, manifest, snapshot
-from mlflow_golden.golden_paths import golden_path_for_nodeid
+from mlflow_golden import budgets, gitrev, manifest, snapshot
+from mlflow_golden.golden_paths import BUDGET_SUFFIX, budget_name, golden_path_for_nodeid
 from mlflow_golden.runner import PytestRun, ScenarioResult, run_pytest
 from mlflow_golden.tree import render_tree, tree_diff
 
@@ -215,6 +215,7 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], output: _Output
     for path in run.orphans:
         output.status("removed", path)
     recorded = [_golden_name(r.nodeid, golden_dir) for r in run.scenarios if r.status in RECORDED]
+    recorded += [budget_name(name) for name in recorded]  # a scenario records its store-call budget too
     if recorded or previous is not None:
         updated = manifest.update(previous, golden_dir, recorded, sha, baseline=args.baseline, **_versions())
         manifest.write(manifest_path, updated)
@@ -355,6 +356,10 @@ def cmd_show(args: argparse.Namespace, pytest_args: list[str], output: _Output) 
 
 
 def _diff_files(a: Path, b: Path, output: _Output) -> bool:
+    if a.name.endswith(BUDGET_SUFFIX):  # store-call budgets: the two call sequences as a diff
+        recorded, calls = budgets.load(a), budgets.load(b)
+        output.text(budgets.sequence_diff(recorded, calls, a) or "no differences")
+        return recorded != calls
     expected, actual = _load_snapshot(a), _load_snapshot(b)
     output.line(f"--- {a}")
     output.line(f"+++ {b}")
@@ -496,7 +501,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
         extra = extra[1:]
     try:
         code: int = args.func(args, extra, output)
-    except (CliError, gitrev.GitError, manifest.ManifestError, snapshot.GoldenFileError) as exc:
+    except (
+        CliError, gitrev.GitError, manifest.ManifestError, snapshot.GoldenFileError, budgets.BudgetFileError
+    ) as exc:  # fmt: skip
         output.error(str(exc))
         return EXIT_UNUSABLE
     except KeyboardInterrupt:

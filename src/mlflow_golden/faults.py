@@ -35,6 +35,11 @@ def suspended() -> Iterator[None]:
         _suspension.depth -= 1
 
 
+def is_suspended() -> bool:
+    """True inside ``suspended()``: the harness's own store calls, not the scenario's."""
+    return _suspension.depth > 0
+
+
 @dataclass
 class _Rule:
     calls: frozenset[int]
@@ -71,7 +76,7 @@ class StoreFaults:
 
         @functools.wraps(original)
         def faulty(store: Any, *args: Any, **kwargs: Any) -> Any:
-            if _suspension.depth == 0:
+            if not is_suspended():
                 patch.calls += 1
                 for rule in patch.rules:
                     if rule.match is not None and not rule.match(*args, **kwargs):

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 GOLDEN_SUFFIX = ".json"
+BUDGET_SUFFIX = ".calls.json"
 MANIFEST_NAME = "MANIFEST.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.,=+\[\]-]")
 
@@ -51,6 +52,16 @@ def replayed_nodeid(nodeid: str, module_path: str) -> str:
     return f"{module_path}::{rest}"
 
 
+def budget_name(golden_name: str) -> str:
+    """``.../test_x.json`` -> ``.../test_x.calls.json``: the store-call budget beside a golden file."""
+    return golden_name.removesuffix(GOLDEN_SUFFIX) + BUDGET_SUFFIX
+
+
+def budget_path(golden_path: Path) -> Path:
+    """The store-call budget file of a golden file (see ``mlflow_golden.budgets``)."""
+    return golden_path.with_name(budget_name(golden_path.name))
+
+
 def judged_dir(golden_dir: Path, selected: str) -> Path:
     """Golden counterpart of a selected test path (rootdir-relative): a folder or a module."""
     path = PurePosixPath(selected.replace("\\", "/"))
@@ -68,9 +79,11 @@ def find_orphans(golden_dir: Path, nodeids: Iterable[str], selected: Iterable[st
     ``tests/golden/test_a.py``). Only their golden counterparts are judged (``tests`` ->
     the whole golden dir, ``tests/golden`` -> ``<golden_dir>/golden/**`` including goldens of
     deleted modules, one module -> only that module's folder), so running part of the suite never
-    flags another part's goldens. MANIFEST.json is never an orphan.
+    flags another part's goldens. MANIFEST.json is never an orphan; a test owns its golden file
+    and the store-call budget beside it.
     """
-    owned = {golden_path_for_nodeid(nodeid, golden_dir) for nodeid in nodeids if "::" in nodeid}
+    goldens = {golden_path_for_nodeid(nodeid, golden_dir) for nodeid in nodeids if "::" in nodeid}
+    owned = goldens | {budget_path(path) for path in goldens}
     orphans: set[str] = set()
     for directory in {judged_dir(golden_dir, s) for s in selected}:
         if not directory.is_dir():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from mlflow_golden import azureml_scheme, backends, faults, golden_paths, isolation
+from mlflow_golden import azureml_scheme, backends, budgets, faults, golden_paths, isolation
 from mlflow_golden.capture import RawSnapshot, capture
 from mlflow_golden.determinism import deterministic
 from mlflow_golden.faults import StoreFaults
@@ -96,6 +97,7 @@ def _apply_target_src(config: pytest.Config, value: str) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness_server: needs a real mlflow server subprocess")
     config.addinivalue_line("markers", "golden_as(module): use the golden files of another test module")
+    config.addinivalue_line("markers", budgets.MARKER_HELP)
     target = config.getoption("target_src")
     if target:
         _apply_target_src(config, target)
@@ -216,8 +218,24 @@ class Golden:
         self._item.user_properties.append((STATUS_PROPERTY, status))
 
     def check(self, result: object = None, error: BaseException | None = None) -> None:
-        """Compare the snapshot byte for byte with the golden file (or write it when updating)."""
+        """Compare the snapshot byte for byte with the golden file, then the store calls made so far
+        with their budget (or write both when updating)."""
         self.checked = True
+        calls = list(self._store.creation_log.store_calls)
+        self._check_behavior(result, error)
+        if budgets.exempt(self._item, self._store.backend):
+            return
+        budget = golden_paths.budget_path(self.path)
+        verdict = budgets.judge(budget, calls, self._item.nodeid, update=self._update)
+        if verdict.status == "written":
+            self._status("written")
+        elif verdict.status == "lower":
+            warnings.warn(budgets.BudgetCanBeLowered(verdict.message), stacklevel=2)
+        elif verdict.status in ("over", "missing"):
+            self._status("differs" if verdict.status == "over" else "missing")
+            pytest.fail(verdict.message, pytrace=False)
+
+    def _check_behavior(self, result: object, error: BaseException | None) -> None:
         text = dumps(self.snapshot(result, error))
         exists = self.path.is_file()
         if self._update:

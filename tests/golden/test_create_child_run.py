@@ -170,7 +170,12 @@ def test_independent_run_with_env_experiment_name_of_a_missing_experiment(
         {"trial_number": "override"},
         {PARENT_TAG: "caller-parent"},
         {RUN_NAME_TAG: "trial_4"},
-        {"count": 5},
+        pytest.param(
+            {"count": 5},
+            marks=pytest.mark.golden_budget_differs_on(
+                "server", reason="the REST store rejects an int tag value: create without tags, then set_tag"
+            ),
+        ),
         {"quoted": 'it\'s "quoted"'},
     ],
     ids=["extra", "trial-number", "parent-tag", "run-name-equal", "int-value", "quoted-value"],

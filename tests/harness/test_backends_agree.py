@@ -1,4 +1,4 @@
-"""A sample scenario gives byte-identical snapshots on file, sqlite and server.
+"""A sample scenario gives byte-identical snapshots and store-call budgets on file, sqlite and server.
 
 file and sqlite always run; the server joins when the outer session runs on it (its server is
 shared in-process), so the three runs of this suite together compare all three backends.
@@ -74,7 +74,9 @@ def test_sample_scenario_is_identical_on_all_backends(
             path.name: path.read_bytes()
             for path in sorted((pytester.path / f"golden-{name}").rglob("*.json"))
         }
-    assert set(texts["file"]) == {"test_sample.json", "test_errors.json"}
+    assert set(texts["file"]) == {
+        "test_sample.json", "test_errors.json", "test_sample.calls.json", "test_errors.calls.json"
+    }  # behavior snapshots and store-call budgets  # fmt: skip
     for name in backends[1:]:
         assert texts[name] == texts["file"], name
     # and each backend passes against the file store's recording

@@ -31,6 +31,9 @@ from _cli_project import (
     write_scenarios,
 )
 
+from mlflow_golden import budgets
+from mlflow_golden.golden_paths import budget_name
+
 # Shared module fixtures run real pytest subprocesses: keep the module on one xdist worker
 # (effective with --dist loadgroup; harmless otherwise).
 pytestmark = pytest.mark.xdist_group("cli_record")
@@ -118,7 +121,7 @@ def test_record_writes_a_manifest_naming_the_revision_of_every_file(recorded: Re
         "python_version": platform.python_version(),
         "files": {
             name: {"sha256": _sha256(project / "golden" / name), "revision": baseline}
-            for name in (SINGLE_GOLDEN, SWEEP_GOLDEN)
+            for name in (SINGLE_GOLDEN, SWEEP_GOLDEN, budget_name(SINGLE_GOLDEN), budget_name(SWEEP_GOLDEN))
         },
     }
 
@@ -137,8 +140,9 @@ def test_record_leaves_the_checkout_and_worktree_list_as_they_were(recorded: Rec
 def test_record_of_a_later_scenario_changes_only_its_entry(recorded: Recorded, extended: Recorded) -> None:
     assert extended.completed.returncode == 0, extended.completed.stdout + extended.completed.stderr
     before, after = _manifest(recorded.history.project), _manifest(extended.history.project)
-    assert after["files"][NEW_FEATURE_GOLDEN]["revision"] == extended.history.head
-    assert {k: v for k, v in after["files"].items() if k != NEW_FEATURE_GOLDEN} == before["files"]
+    new_files = {NEW_FEATURE_GOLDEN, budget_name(NEW_FEATURE_GOLDEN)}
+    assert {after["files"][name]["revision"] for name in new_files} == {extended.history.head}
+    assert {k: v for k, v in after["files"].items() if k not in new_files} == before["files"]
     assert after["baseline_revision"] == extended.history.baseline
 
 
@@ -149,7 +153,9 @@ def test_record_reports_scenarios_the_revision_cannot_run_and_exits_1(
     completed = run_cli(copy.project, "record", "--from", copy.baseline)
     assert completed.returncode == 1
     assert f"error    {NEW_FEATURE_ID}" in completed.stdout.splitlines()
-    assert set(_manifest(copy.project)["files"]) == {SINGLE_GOLDEN, SWEEP_GOLDEN}
+    assert set(_manifest(copy.project)["files"]) == {
+        SINGLE_GOLDEN, SWEEP_GOLDEN, budget_name(SINGLE_GOLDEN), budget_name(SWEEP_GOLDEN)
+    }  # fmt: skip
 
 
 def test_record_of_an_unknown_revision_names_it_and_exits_2(history: History, tmp_path: Path) -> None:
@@ -177,9 +183,9 @@ def test_provenance_passes_when_every_file_re_records_identically(
     completed = run_cli(copy.project, "provenance")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     lines = completed.stdout.splitlines()
-    assert f"re-recording 2 files from {copy.baseline[:12]}" in lines
-    assert f"re-recording 1 files from {copy.head[:12]}" in lines
-    assert lines[-1] == "3 golden files from 2 revisions: 0 with problems"
+    assert f"re-recording 4 files from {copy.baseline[:12]}" in lines  # 2 goldens and their budgets
+    assert f"re-recording 2 files from {copy.head[:12]}" in lines
+    assert lines[-1] == "6 golden files from 2 revisions: 0 with problems"
 
 
 def test_provenance_lists_a_hand_edited_golden_and_exits_1(recorded: Recorded, tmp_path: Path) -> None:
@@ -192,7 +198,19 @@ def test_provenance_lists_a_hand_edited_golden_and_exits_1(recorded: Recorded, t
     assert f"differs  {SWEEP_GOLDEN} (re-recorded from {copy.baseline[:12]}, bytes differ)" in lines
     assert f"changed  {SWEEP_GOLDEN} (sha256 differs from the manifest)" in lines
     assert not any(SINGLE_GOLDEN in line for line in lines)
-    assert lines[-1] == "2 golden files from 1 revisions: 1 with problems"
+    assert lines[-1] == "4 golden files from 1 revisions: 1 with problems"
+
+
+def test_provenance_lists_a_hand_edited_budget_and_exits_1(recorded: Recorded, tmp_path: Path) -> None:
+    copy = _copy(recorded.history, tmp_path / "project")
+    budget = copy.project / "golden" / budget_name(SWEEP_GOLDEN)
+    data = json.loads(budget.read_text(encoding="utf-8"))
+    budget.write_text(budgets.dumps(data["calls"][:-1]), encoding="utf-8")
+    completed = run_cli(copy.project, "provenance")
+    assert completed.returncode == 1
+    lines, budget_file = completed.stdout.splitlines(), budget_name(SWEEP_GOLDEN)
+    assert f"differs  {budget_file} (re-recorded from {copy.baseline[:12]}, bytes differ)" in lines
+    assert not any(f"{SWEEP_GOLDEN} (" in line for line in lines)
 
 
 def test_provenance_lists_golden_files_the_manifest_does_not_know(recorded: Recorded, tmp_path: Path) -> None:
@@ -214,7 +232,7 @@ def test_provenance_in_a_shallow_clone_missing_the_revision_exits_3(
     git(tmp_path, "clone", "-q", "--depth", "1", source.project.as_uri(), str(clone))
     completed = run_cli(clone, "provenance")
     assert completed.returncode == 3
-    assert f"revision {source.baseline} (2 golden files) is not in this clone (this clone is shallow)" in (
+    assert f"revision {source.baseline} (4 golden files) is not in this clone (this clone is shallow)" in (
         completed.stderr
     )
 

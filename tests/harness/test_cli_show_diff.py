@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from _cli_project import cli_env
 
+from mlflow_golden import budgets
 from mlflow_golden.cli import main
 from mlflow_golden.snapshot import dumps
 
@@ -215,3 +216,16 @@ def test_unchanged_snapshot_copy_is_not_a_difference(tmp_path: Path) -> None:
     b.write_text(json.dumps(copy.deepcopy(_snapshot())), encoding="utf-8")  # other formatting, same data
     code, _, _ = _main("diff", str(a), str(b))
     assert code == 0
+
+
+def test_diff_of_folders_shows_differing_store_call_budgets_as_a_sequence_diff(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    for root, calls in ((a, ["create_run", "set_tag"]), (b, ["create_run"])):
+        budget = root / "golden" / "test_x" / "t.calls.json"
+        budget.parent.mkdir(parents=True)
+        budget.write_text(budgets.dumps(calls), encoding="utf-8")
+    code, out, _ = _main("diff", str(a), str(b))
+    lines = out.splitlines()
+    assert lines[0] == "==== golden/test_x/t.calls.json ===="
+    assert lines[-3:] == [" create_run", "-set_tag", "1 files: 0 identical, 1 differ, 0 only on one side"]
+    assert code == 1

@@ -1,4 +1,4 @@
-"""POSIX lock on <file>.lock (legacy-support §5 "Locking")."""
+"""Cross-process lock for shared files (issue 11): held, bounded wait, no file left behind."""
 
 from __future__ import annotations
 
@@ -7,60 +7,76 @@ from pathlib import Path
 
 import pytest
 
-from infrastructure.tracking.mlflow import file_locking
-from infrastructure.tracking.mlflow.file_locking import acquire_lock, release_lock
+from infrastructure.tracking.mlflow.file_locking import LockTimeoutError, exclusive_lock, lock_path_for
 
 
-def test_acquire_creates_lock_file_with_suffix(tmp_path: Path) -> None:
+def listing(folder: Path) -> list[str]:
+    return sorted(entry.name for entry in folder.iterdir())
+
+
+def test_lock_file_is_the_target_name_plus_lock(tmp_path: Path) -> None:
+    assert lock_path_for(tmp_path / "mlflow_index.json") == tmp_path / "mlflow_index.json.lock"
+
+
+def test_lock_file_never_is_the_target_itself(tmp_path: Path) -> None:
+    target = tmp_path / "counter.lock"
+    assert lock_path_for(target) != target
+
+
+def test_lock_file_exists_while_held(tmp_path: Path) -> None:
     target = tmp_path / "index.json"
-    fd = acquire_lock(target, timeout=0.05)
-    try:
-        assert fd is not None
-        assert (tmp_path / "index.lock").exists()
-    finally:
-        release_lock(fd, target)
+    with exclusive_lock(target, timeout=1.0):
+        assert lock_path_for(target).exists()
 
 
-def test_second_acquire_times_out_while_held(tmp_path: Path) -> None:
+def test_release_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
     target = tmp_path / "index.json"
-    held = acquire_lock(target, timeout=0.05)
-    try:
-        assert acquire_lock(target, timeout=0.05) is None
-    finally:
-        release_lock(held, target)
+    target.write_text("{}", encoding="utf-8")
+    with exclusive_lock(target, timeout=1.0):
+        pass
+    assert listing(tmp_path) == ["index.json"]
 
 
-def test_release_deletes_lock_file_and_frees_lock(tmp_path: Path) -> None:
+def test_second_holder_times_out_with_a_clear_error(tmp_path: Path) -> None:
     target = tmp_path / "index.json"
-    release_lock(acquire_lock(target, timeout=0.05), target)
-    assert not (tmp_path / "index.lock").exists()
-    again = acquire_lock(target, timeout=0.05)
-    assert again is not None
-    release_lock(again, target)
+    with (
+        exclusive_lock(target, timeout=1.0),
+        pytest.raises(LockTimeoutError, match=r"index\.json"),
+        exclusive_lock(target, timeout=0.05),
+    ):
+        pytest.fail("entered a lock that is held elsewhere")
 
 
-def test_release_swallows_errors(tmp_path: Path) -> None:
+def test_timed_out_waiter_leaves_the_holders_lock_file(tmp_path: Path) -> None:
     target = tmp_path / "index.json"
-    fd = acquire_lock(target, timeout=0.05)
-    assert fd is not None
-    os.close(fd)
-    (tmp_path / "index.lock").unlink()
-    release_lock(fd, target)  # closed fd and missing lock file: no exception
-    assert not (tmp_path / "index.lock").exists()
+    with exclusive_lock(target, timeout=1.0):
+        with pytest.raises(LockTimeoutError), exclusive_lock(target, timeout=0.05):
+            pass
+        assert lock_path_for(target).exists()
 
 
-def test_release_of_none_keeps_foreign_lock_file(tmp_path: Path) -> None:
+def test_lock_is_free_again_after_release(tmp_path: Path) -> None:
     target = tmp_path / "index.json"
-    held = acquire_lock(target, timeout=0.05)
-    release_lock(None, target)
-    assert (tmp_path / "index.lock").exists()
-    release_lock(held, target)
+    with exclusive_lock(target, timeout=1.0):
+        pass
+    with exclusive_lock(target, timeout=0.05):
+        assert lock_path_for(target).exists()
 
 
-def test_open_error_returns_none(tmp_path: Path) -> None:
-    assert acquire_lock(tmp_path / "missing_dir" / "index.json", timeout=0.05) is None
+def test_error_in_body_propagates_and_releases(tmp_path: Path) -> None:
+    target = tmp_path / "index.json"
+    with pytest.raises(KeyError), exclusive_lock(target, timeout=1.0):
+        raise KeyError("boom")
+    assert listing(tmp_path) == []
+    with exclusive_lock(target, timeout=0.05):
+        pass
 
 
-def test_without_fcntl_returns_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(file_locking, "_fcntl", None)
-    assert acquire_lock(tmp_path / "index.json", timeout=0.05) is None
+@pytest.mark.skipif(os.name == "nt", reason="POSIX: the holder removes its lock file itself")
+def test_holder_never_removes_a_lock_file_that_is_not_its_own(tmp_path: Path) -> None:
+    target = tmp_path / "index.json"
+    lock_path = lock_path_for(target)
+    with exclusive_lock(target, timeout=1.0):
+        lock_path.unlink()
+        lock_path.write_text("someone else's", encoding="utf-8")
+    assert lock_path.read_text(encoding="utf-8") == "someone else's"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from pytest_mock import MockerFixture
 
 from infrastructure.tracking.mlflow import index as index_module
-from infrastructure.tracking.mlflow.file_locking import acquire_lock, release_lock
+from infrastructure.tracking.mlflow.file_locking import LockTimeoutError, exclusive_lock, lock_path_for
 from infrastructure.tracking.mlflow.index import (
     find_in_mlflow_index,
     get_mlflow_index_path,
@@ -22,6 +24,7 @@ H1 = "a" * 64
 H2 = "b" * 64
 H3 = "c" * 64
 URI = "sqlite:///tmp/mlflow.db"
+SECRET_URI = "https://alice:s3cr3t@mlflow.example.com/?token=t0k3n"
 
 
 def write_mlflow_yaml(config_dir: Path, text: str) -> Path:
@@ -149,21 +152,15 @@ def test_update_leaves_no_tmp_or_lock_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in path.parent.iterdir()) == ["mlflow_index.json"]
 
 
-def test_held_lock_times_out_and_writes_unlocked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+def test_held_lock_times_out_with_an_error_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(index_module, "LOCK_TIMEOUT", 0.05)
-    path = get_mlflow_index_path(tmp_path)
-    held = acquire_lock(path, timeout=0.05)
-    assert held is not None
-    try:
-        with caplog.at_level(logging.WARNING, logger=index_module.__name__):
-            update_mlflow_index(tmp_path, H1, "r1", "e", URI)
-        assert read_index(path)[H1]["run_id"] == "r1"
-        assert "without a lock" in caplog.text
-        assert path.with_suffix(".lock").exists()  # the other holder's lock file is left alone
-    finally:
-        release_lock(held, path)
+    path = update_mlflow_index(tmp_path, H1, "r1", "e", URI)
+    before = path.read_text(encoding="utf-8")
+    with exclusive_lock(path, timeout=1.0), pytest.raises(LockTimeoutError):
+        update_mlflow_index(tmp_path, H2, "r2", "e", URI)
+    assert path.read_text(encoding="utf-8") == before
 
 
 def test_corrupt_index_raises_and_unlocks(tmp_path: Path) -> None:
@@ -171,15 +168,48 @@ def test_corrupt_index_raises_and_unlocks(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(json.JSONDecodeError):
         update_mlflow_index(tmp_path, H1, "r1", "e", URI)
-    assert not path.with_suffix(".lock").exists()
+    assert not lock_path_for(path).exists()
     assert path.read_text(encoding="utf-8") == "{not json"
 
 
-def test_write_error_removes_tmp_file(tmp_path: Path, mocker: MockerFixture) -> None:
-    mocker.patch("infrastructure.tracking.mlflow.index.os.replace", side_effect=OSError("disk"))
+def test_write_error_keeps_the_index_and_leaves_no_temp_file(tmp_path: Path, mocker: MockerFixture) -> None:
+    path = update_mlflow_index(tmp_path, H1, "r1", "e", URI)
+    before = path.read_text(encoding="utf-8")
+    mocker.patch("infrastructure.tracking.mlflow.atomic_json.os.replace", side_effect=OSError("disk"))
     with pytest.raises(OSError, match="disk"):
-        update_mlflow_index(tmp_path, H1, "r1", "e", URI)
-    assert not get_mlflow_index_path(tmp_path).with_suffix(".tmp").exists()
+        update_mlflow_index(tmp_path, H2, "r2", "e", URI)
+    assert path.read_text(encoding="utf-8") == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mlflow_index.json"]
+
+
+def test_credentials_in_the_uri_are_stored_masked(tmp_path: Path) -> None:
+    path = update_mlflow_index(tmp_path, H1, "r1", "e", SECRET_URI)
+    text = path.read_text(encoding="utf-8")
+    assert "s3cr3t" not in text and "t0k3n" not in text
+    assert read_index(path)[H1]["tracking_uri"] == "https://***@mlflow.example.com/?token=***"
+
+
+def test_find_matches_the_clear_uri_against_its_masked_entry(tmp_path: Path) -> None:
+    update_mlflow_index(tmp_path, H1, "r1", "e1", SECRET_URI)
+    found = find_in_mlflow_index(tmp_path, H1, SECRET_URI)
+    assert found == {"run_id": "r1", "experiment_id": "e1", "tracking_uri": "https://***@mlflow.example.com/?token=***"}
+
+
+def test_find_masks_an_entry_written_in_clear_by_older_code(tmp_path: Path) -> None:
+    write_index(tmp_path, {H1: {"run_id": "r1", "experiment_id": "e1", "tracking_uri": SECRET_URI}})
+    found = find_in_mlflow_index(tmp_path, H1, SECRET_URI)
+    assert found is not None and "s3cr3t" not in found["tracking_uri"]
+
+
+def test_uri_mismatch_warning_carries_no_credentials(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    update_mlflow_index(tmp_path, H1, "r1", "e1", SECRET_URI)
+    with caplog.at_level(logging.WARNING, logger=index_module.__name__):
+        assert find_in_mlflow_index(tmp_path, H1, "https://eve:hunter2@other.example.com/?sig=abc") is None
+    assert "ignoring it" in caplog.text
+    for secret in ("s3cr3t", "t0k3n", "hunter2", "sig=abc"):
+        assert secret not in caplog.text
 
 
 def test_find_returns_entry(tmp_path: Path) -> None:
@@ -226,3 +256,25 @@ def test_find_corrupt_file_raises(tmp_path: Path) -> None:
 def test_find_rejects_experiment_name_keyword(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="experiment_name"):
         find_in_mlflow_index(tmp_path, H1, experiment_name="x")  # type: ignore[call-arg]
+
+
+def test_threads_of_one_process_lose_no_entry(tmp_path: Path) -> None:
+    keys = [[hashlib.sha256(f"{t}:{i}".encode()).hexdigest() for i in range(10)] for t in range(4)]
+    errors: list[BaseException] = []
+
+    def write_all(thread_keys: list[str]) -> None:
+        for key in thread_keys:
+            try:
+                update_mlflow_index(tmp_path, key, "r", "1", URI)
+            except BaseException as exc:
+                errors.append(exc)
+
+    threads = [threading.Thread(target=write_all, args=(thread_keys,)) for thread_keys in keys]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    path = get_mlflow_index_path(tmp_path)
+    assert errors == []
+    assert set(read_index(path)) == {key for thread_keys in keys for key in thread_keys}
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mlflow_index.json"]

@@ -166,6 +166,24 @@ def test_merges_mlflow_info_into_metadata(
     }
 
 
+def test_credentials_in_the_tracking_uri_reach_neither_metadata_nor_index(
+    tracker: MLflowTrainingTracker,
+    context: NamingContext,
+    output_dir: Path,
+    project: Path,
+    mocker: MockerFixture,
+) -> None:
+    # Only the layer's own reads of the URI see the secret one; the run still goes to the test store.
+    mocker.patch.object(mlflow, "get_tracking_uri", return_value="https://alice:s3cr3t@host/?token=t0k3n")
+    with tracker.start_training_run("r", "bert", context=context, output_dir=output_dir):
+        pass
+    metadata = (output_dir / "metadata.json").read_text(encoding="utf-8")
+    index = (project / "outputs" / "cache" / "mlflow_index.json").read_text(encoding="utf-8")
+    for written in (metadata, index):
+        assert "s3cr3t" not in written and "t0k3n" not in written
+        assert "https://***@host/?token=***" in written
+
+
 def test_index_errors_are_swallowed(
     tracker: MLflowTrainingTracker, context: NamingContext, output_dir: Path, project: Path
 ) -> None:

@@ -40,3 +40,13 @@ def test_error_while_deriving_the_base_falls_back_to_the_raw_uri(
 def test_plain_uris_are_not_web_normalized(local_mlflow: str, uri: str) -> None:
     mlflow.set_tracking_uri(uri)
     assert get_mlflow_run_url("4", "r") == f"{uri}/#/experiments/4/runs/r"
+
+
+def test_credentials_in_the_uri_do_not_reach_the_url(local_mlflow: str) -> None:
+    mlflow.set_tracking_uri("https://alice:s3cr3t@mlflow.example.com/?token=t0k3n")
+    assert get_mlflow_run_url("4", "r") == "https://***@mlflow.example.com/?token=***/#/experiments/4/runs/r"
+
+
+def test_fallback_url_carries_no_credentials(local_mlflow: str, mocker: MockerFixture) -> None:
+    mocker.patch.object(mlflow, "get_tracking_uri", return_value=_BrokenUri("http://bob:pw@host:5000"))
+    assert get_mlflow_run_url("5", "r") == "http://***@host:5000/#/experiments/5/runs/r"

@@ -12,6 +12,7 @@ import pytest
 from pytest_mock import MockerFixture
 
 from infrastructure.tracking.mlflow import version_counter
+from infrastructure.tracking.mlflow.file_locking import LockTimeoutError, exclusive_lock, lock_path_for
 from infrastructure.tracking.mlflow.version_counter import (
     cleanup_stale_reservations,
     commit_run_name_version,
@@ -180,29 +181,45 @@ def test_corrupt_file_raises_and_releases_the_lock(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(json.JSONDecodeError):
         reserve_run_name_version(KEY, "a", tmp_path)
-    assert not path.with_suffix(".lock").exists()
+    assert not lock_path_for(path).exists()
 
 
-def test_reserve_writes_without_lock_when_locking_fails(tmp_path: Path, mocker: MockerFixture) -> None:
-    mocker.patch.object(version_counter, "acquire_lock", return_value=None)
-    assert reserve_run_name_version(KEY, "a", tmp_path, now=clock()) == 1
-    assert read(tmp_path)[0]["run_id"] == "a"
-
-
-def test_atomic_write_leaves_no_temp_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "operation",
+    [
+        lambda root: reserve_run_name_version(KEY, "b", root, now=clock()),
+        lambda root: commit_run_name_version(KEY, "a", 1, root, now=clock()),
+    ],
+    ids=["reserve", "commit"],
+)
+def test_lock_timeout_raises_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, operation: Callable[[Path], Any]
+) -> None:
+    monkeypatch.setattr(version_counter, "LOCK_TIMEOUT_SECONDS", 0.05)
     reserve_run_name_version(KEY, "a", tmp_path, now=clock())
-    assert not get_run_name_counter_path(tmp_path).with_suffix(".tmp").exists()
+    path = get_run_name_counter_path(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    with exclusive_lock(path, timeout=1.0), pytest.raises(LockTimeoutError):
+        operation(tmp_path)
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_writes_leave_only_the_counter_file(tmp_path: Path) -> None:
+    reserve_run_name_version(KEY, "a", tmp_path, now=clock())
+    commit_run_name_version(KEY, "a", 1, tmp_path, now=clock())
+    folder = get_run_name_counter_path(tmp_path).parent
+    assert sorted(p.name for p in folder.iterdir()) == ["run_name_counter.json"]
 
 
 def test_failed_write_removes_temp_file_and_keeps_old_file(tmp_path: Path, mocker: MockerFixture) -> None:
     reserve_run_name_version(KEY, "a", tmp_path, now=clock())
     path = get_run_name_counter_path(tmp_path)
     before = path.read_text(encoding="utf-8")
-    mocker.patch.object(Path, "replace", side_effect=OSError("disk full"))
+    mocker.patch("infrastructure.tracking.mlflow.atomic_json.os.replace", side_effect=OSError("disk full"))
     with pytest.raises(OSError, match="disk full"):
         reserve_run_name_version(KEY, "b", tmp_path, now=clock())
     assert path.read_text(encoding="utf-8") == before
-    assert not path.with_suffix(".tmp").exists()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["run_name_counter.json"]
 
 
 def test_cleanup_expires_only_stale_reservations(tmp_path: Path) -> None:
@@ -233,8 +250,9 @@ def test_cleanup_missing_file_returns_zero(tmp_path: Path) -> None:
     assert not get_run_name_counter_path(tmp_path).exists()
 
 
-def test_cleanup_returns_zero_when_lock_fails(tmp_path: Path, mocker: MockerFixture) -> None:
+def test_cleanup_returns_zero_when_lock_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(version_counter, "LOCK_TIMEOUT_SECONDS", 0.05)
     reserve_run_name_version(KEY, "old", tmp_path, now=clock(T0))
-    mocker.patch.object(version_counter, "acquire_lock", return_value=None)
-    assert cleanup_stale_reservations(tmp_path, now=clock(T0 + timedelta(days=1))) == 0
+    with exclusive_lock(get_run_name_counter_path(tmp_path), timeout=1.0):
+        assert cleanup_stale_reservations(tmp_path, now=clock(T0 + timedelta(days=1))) == 0
     assert read(tmp_path)[0]["status"] == "reserved"

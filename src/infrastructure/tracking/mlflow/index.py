@@ -1,26 +1,28 @@
 """Local run index: run_key_hash -> {run_id, experiment_id, tracking_uri, updated_at}.
 
 Lives at ``(config_dir or root_dir/"config").parent/outputs/cache/<index.file_name>``
-(legacy-core §2.4, legacy-support §5). Writes take the ``<name>.lock`` lock when they can,
-write ``<name>.tmp`` and replace the index with it.
+(legacy-core §2.4, legacy-support §5). Writes hold the cross-process lock for the whole
+read-modify-write and replace the file atomically, so parallel writers lose no entry and
+lock-free readers never see a partial file; a lock timeout raises and writes nothing. The
+tracking URI is stored (and compared) in its masked form: credentials never reach the file.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+from infrastructure.tracking.mlflow.atomic_json import write_json_atomically
 from infrastructure.tracking.mlflow.config_loader import get_index_config
-from infrastructure.tracking.mlflow.file_locking import acquire_lock, release_lock
+from infrastructure.tracking.mlflow.file_locking import DEFAULT_TIMEOUT, exclusive_lock
+from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
 
 logger = logging.getLogger(__name__)
 
-LOCK_TIMEOUT = 10.0
+LOCK_TIMEOUT = DEFAULT_TIMEOUT
 
 
 def _effective_config_dir(root_dir: Path, config_dir: Optional[Path]) -> Path:
@@ -58,21 +60,6 @@ def _evict_lru(index: Dict[str, Any], max_entries: int) -> Dict[str, Any]:
     return dict(ordered[:max_entries])
 
 
-def _write_atomically(index_path: Path, index: Dict[str, Any]) -> None:
-    """Write ``<name>.tmp`` then replace the index with it; remove the temp file on error."""
-    tmp_path = index_path.with_suffix(".tmp")
-    try:
-        with tmp_path.open("w", encoding="utf-8") as handle:
-            json.dump(index, handle, indent=2)
-        if sys.platform == "win32" and index_path.exists():
-            index_path.unlink()
-        os.replace(tmp_path, index_path)
-    except Exception:
-        if tmp_path.exists():
-            tmp_path.unlink()
-        raise
-
-
 def update_mlflow_index(
     root_dir: Path,
     run_key_hash: str,
@@ -82,7 +69,10 @@ def update_mlflow_index(
     config_dir: Optional[Path] = None,
     max_entries: Optional[int] = None,
 ) -> Path:
-    """Record ``run_key_hash`` -> run in the index (if enabled) and return the index path."""
+    """Record ``run_key_hash`` -> run in the index (if enabled) and return the index path.
+
+    Raises ``LockTimeoutError`` (nothing written) when the lock is not acquired in time.
+    """
     if not run_key_hash or not run_id or not experiment_id or not tracking_uri:
         raise ValueError("All parameters (run_key_hash, run_id, experiment_id, tracking_uri) are required")
 
@@ -93,22 +83,15 @@ def update_mlflow_index(
     if max_entries is None:
         max_entries = int(index_config["max_entries"])
 
-    lock_fd = acquire_lock(index_path, timeout=LOCK_TIMEOUT)
-    if lock_fd is None:
-        logger.warning("Could not lock %s; updating the index without a lock", index_path)
-    try:
+    with exclusive_lock(index_path, timeout=LOCK_TIMEOUT):
         index = _load_index(index_path)
         index[run_key_hash] = {
             "run_id": run_id,
             "experiment_id": experiment_id,
-            "tracking_uri": tracking_uri,
+            "tracking_uri": mask_tracking_uri(tracking_uri),
             "updated_at": datetime.now().isoformat(),
         }
-        index = _evict_lru(index, max_entries)
-        _write_atomically(index_path, index)
-    finally:
-        if lock_fd is not None:
-            release_lock(lock_fd, index_path)
+        write_json_atomically(index_path, _evict_lru(index, max_entries))
     return index_path
 
 
@@ -120,7 +103,8 @@ def find_in_mlflow_index(
 ) -> Optional[Dict[str, str]]:
     """Look ``run_key_hash`` up without locking; None when absent or for another tracking URI.
 
-    Ignores ``index.enabled``. Corrupt JSON raises. Takes no ``experiment_name``.
+    URIs are compared (and returned, and logged) masked. Ignores ``index.enabled``. Corrupt JSON
+    raises. Takes no ``experiment_name``.
     """
     if not run_key_hash:
         return None
@@ -131,12 +115,14 @@ def find_in_mlflow_index(
     if not entry:
         return None
     stored_uri = entry.get("tracking_uri")
-    if tracking_uri and stored_uri != tracking_uri:
+    if stored_uri is not None:
+        stored_uri = mask_tracking_uri(str(stored_uri))
+    if tracking_uri and stored_uri != mask_tracking_uri(tracking_uri):
         logger.warning(
             "Index entry for %s has tracking_uri %s, expected %s; ignoring it",
             run_key_hash[:12],
             stored_uri,
-            tracking_uri,
+            mask_tracking_uri(tracking_uri),
         )
         return None
     return {

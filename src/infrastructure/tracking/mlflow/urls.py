@@ -1,7 +1,8 @@
 """Web URL of an MLflow run, derived from the global tracking URI (legacy-support §7).
 
 Only meaningful for server and Azure ML URIs; sqlite and file URIs yield non-web URLs
-(legacy hazard §12.13, kept as is).
+(legacy hazard §12.13, kept as is). The URL is for display (log lines), so it is built from the
+masked URI: credentials in the tracking URI never reach it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import logging
 
 import mlflow
+
+from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +30,7 @@ def get_mlflow_run_url(experiment_id: str, run_id: str) -> str:
             base_url = tracking_uri.split("/mlflow")[0]
         else:
             base_url = tracking_uri
-        return f"{base_url}/#/experiments/{experiment_id}/runs/{run_id}"
+        return f"{mask_tracking_uri(base_url)}/#/experiments/{experiment_id}/runs/{run_id}"
     except Exception as exc:
         logger.warning("Could not build MLflow run URL: %s", exc)
-        return f"{tracking_uri}/#/experiments/{experiment_id}/runs/{run_id}"
+        return f"{mask_tracking_uri(tracking_uri)}/#/experiments/{experiment_id}/runs/{run_id}"

@@ -4,25 +4,29 @@ File: ``<index cache dir>/run_name_counter.json`` =
 ``{"allocations": [{counter_key, version, run_id, status, reserved_at, committed_at, expired_at?}]}``,
 status in reserved|committed|expired. Entries are never removed. Timestamps are naive local
 ``isoformat()``; every function takes an optional ``now`` clock so callers can control time.
+
+Every read-modify-write holds the cross-process lock and replaces the file atomically, so
+parallel reservations get distinct versions and none is lost. Reserve and commit raise
+``LockTimeoutError`` (nothing written) when the lock is not acquired in time.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from infrastructure.tracking.mlflow.file_locking import acquire_lock, release_lock
+from infrastructure.tracking.mlflow.atomic_json import write_json_atomically
+from infrastructure.tracking.mlflow.file_locking import DEFAULT_TIMEOUT, LockTimeoutError, exclusive_lock
 from infrastructure.tracking.mlflow.index import get_mlflow_index_path
 
 logger = logging.getLogger(__name__)
 
 COUNTER_FILE_NAME = "run_name_counter.json"
-LOCK_TIMEOUT_SECONDS = 10.0
+LOCK_TIMEOUT_SECONDS = DEFAULT_TIMEOUT
 RESERVED = "reserved"
 COMMITTED = "committed"
 EXPIRED = "expired"
@@ -44,20 +48,6 @@ def _load(path: Path) -> Dict[str, Any]:
         data: Dict[str, Any] = json.load(handle)
     data.setdefault("allocations", [])
     return data
-
-
-def _write_atomic(path: Path, data: Dict[str, Any]) -> None:
-    """Write ``<path>.tmp`` (indent 2), then replace the file; the temp file is removed on error."""
-    tmp = path.with_suffix(".tmp")
-    try:
-        with tmp.open("w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2)
-        if os.name == "nt" and path.exists():
-            path.unlink()
-        tmp.replace(path)
-    except Exception:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _latest_per_version(allocations: List[Dict[str, Any]], counter_key: str) -> List[Dict[str, Any]]:
@@ -94,10 +84,7 @@ def reserve_run_name_version(
     """Reserve the next version for ``counter_key`` (or return the one ``run_id`` already reserved)."""
     clock = now or datetime.now
     path = get_run_name_counter_path(root_dir, config_dir)
-    lock = acquire_lock(path, timeout=LOCK_TIMEOUT_SECONDS)
-    if lock is None:
-        logger.warning("Could not lock %s; reserving a run-name version without a lock", path)
-    try:
+    with exclusive_lock(path, timeout=LOCK_TIMEOUT_SECONDS):
         data = _load(path)
         entries = _latest_per_version(data["allocations"], counter_key)
         for entry in entries:
@@ -114,10 +101,8 @@ def reserve_run_name_version(
                 "committed_at": None,
             }
         )
-        _write_atomic(path, data)
+        write_json_atomically(path, data)
         return version
-    finally:
-        release_lock(lock, path)
 
 
 def commit_run_name_version(
@@ -136,10 +121,7 @@ def commit_run_name_version(
     """
     clock = now or datetime.now
     path = get_run_name_counter_path(root_dir, config_dir)
-    lock = acquire_lock(path, timeout=LOCK_TIMEOUT_SECONDS)
-    if lock is None:
-        logger.warning("Could not lock %s; committing a run-name version without a lock", path)
-    try:
+    with exclusive_lock(path, timeout=LOCK_TIMEOUT_SECONDS):
         data = _load(path)
         matched = False
         for entry in data["allocations"]:
@@ -154,10 +136,8 @@ def commit_run_name_version(
                     entry["run_id"] = run_id
                 matched = True
                 break
-        _write_atomic(path, data)
+        write_json_atomically(path, data)
         return matched
-    finally:
-        release_lock(lock, path)
 
 
 def cleanup_stale_reservations(
@@ -176,28 +156,30 @@ def cleanup_stale_reservations(
     path = get_run_name_counter_path(root_dir, config_dir)
     if not path.exists():
         return 0
-    lock = acquire_lock(path, timeout=LOCK_TIMEOUT_SECONDS)
-    if lock is None:
+    try:
+        with exclusive_lock(path, timeout=LOCK_TIMEOUT_SECONDS):
+            return _expire_stale(path, clock(), stale_minutes)
+    except LockTimeoutError:
         logger.warning("Could not lock %s; skipping stale-reservation cleanup", path)
         return 0
-    try:
-        data = _load(path)
-        current = clock()
-        cutoff = current - timedelta(minutes=stale_minutes)
-        expired = 0
-        for entry in data["allocations"]:
-            if entry.get("status") != RESERVED:
-                continue
-            try:
-                reserved_at = datetime.fromisoformat(str(entry.get("reserved_at")))
-            except ValueError:
-                continue
-            if reserved_at < cutoff:
-                entry["status"] = EXPIRED
-                entry["expired_at"] = current.isoformat()
-                expired += 1
-        if expired:
-            _write_atomic(path, data)
-        return expired
-    finally:
-        release_lock(lock, path)
+
+
+def _expire_stale(path: Path, current: datetime, stale_minutes: int) -> int:
+    """Mark reserved entries older than ``stale_minutes`` expired (the caller holds the lock)."""
+    data = _load(path)
+    cutoff = current - timedelta(minutes=stale_minutes)
+    expired = 0
+    for entry in data["allocations"]:
+        if entry.get("status") != RESERVED:
+            continue
+        try:
+            reserved_at = datetime.fromisoformat(str(entry.get("reserved_at")))
+        except ValueError:
+            continue
+        if reserved_at < cutoff:
+            entry["status"] = EXPIRED
+            entry["expired_at"] = current.isoformat()
+            expired += 1
+    if expired:
+        write_json_atomically(path, data)
+    return expired

@@ -24,6 +24,7 @@ from infrastructure.tracking.mlflow.trackers.base import (
     update_index_for_run,
     upload_directory_archive,
 )
+from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
 from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,10 @@ def _backbone(config: Mapping[str, Any]) -> Any:
 
 
 def _merge_mlflow_metadata(output_dir: Path, context: NamingContext, run: Any) -> None:
-    """Merge ``{"mlflow": {run_id, experiment_id, tracking_uri, run_key, run_key_hash}}`` into metadata."""
+    """Merge ``{"mlflow": {run_id, experiment_id, tracking_uri, run_key, run_key_hash}}`` into metadata.
+
+    The tracking URI is written masked (no credentials in files).
+    """
     path = Path(output_dir) / METADATA_FILE_NAME
     metadata: Dict[str, Any] = {}
     if path.exists():
@@ -54,7 +58,7 @@ def _merge_mlflow_metadata(output_dir: Path, context: NamingContext, run: Any) -
     metadata["mlflow"] = {
         "run_id": run.info.run_id,
         "experiment_id": run.info.experiment_id,
-        "tracking_uri": mlflow.get_tracking_uri(),
+        "tracking_uri": mask_tracking_uri(mlflow.get_tracking_uri()),
         "run_key": run_key,
         "run_key_hash": build_mlflow_run_key_hash(run_key),
     }
