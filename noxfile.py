@@ -22,6 +22,7 @@ CONSOLIDATED = (
     "src/training/execution/mlflow_setup.py",
     "src/training/execution/tag_helpers.py",
     "src/training/execution/tags.py",
+    "src/infrastructure/tracking/mlflow/finder.py",
 )
 
 

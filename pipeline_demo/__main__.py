@@ -4,8 +4,8 @@ Wipes ``DIR/demo-store`` (default DIR: the working directory), runs ``run_pipeli
 fresh persistent store there (sqlite: ``sqlite:///DIR/demo-store/mlflow.db``; file:
 ``DIR/demo-store/mlruns``), prints the run tree in the style of ``python -m mlflow_golden show``
 and then the ``mlflow ui`` command that opens the store. stdout carries only those two things;
-diagnostics go to logging, and what the tracking layer itself prints (create_training_child_run
-reports each child run) to stderr.
+diagnostics go to logging, and what the tracking layer itself prints (each training child run is
+reported) to stderr.
 """
 
 from __future__ import annotations

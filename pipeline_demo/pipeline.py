@@ -4,7 +4,8 @@
 and metric values (no training happens):
 
 1. HPO: a sweep parent run (sweep tracker); 3 trials as children of the sweep and 2 folds as
-   children of each trial, each created with ``create_training_child_run`` and then resumed with
+   children of each trial, each created with ``create_training_mlflow_run(create_as_child=True)``
+   (the training child-run policy of ``runs``) and then resumed with
    a fluent ``start_run(run_id)`` (nested), logging a metric and ending FINISHED.
 2. Selection: the best trial by metric among the sweep's finished children (queries), the
    study summary on the sweep (``log_final_metrics``).
@@ -46,7 +47,7 @@ from infrastructure.tracking.mlflow.trackers.conversion_tracker import MLflowCon
 from infrastructure.tracking.mlflow.trackers.sweep_tracker import MLflowSweepTracker
 from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
 from training.execution.lineage import extract_lineage_from_best_model
-from training.execution.mlflow_setup import create_training_child_run, create_training_mlflow_run
+from training.execution.mlflow_setup import create_training_mlflow_run
 from training.execution.run_names import build_training_run_name_with_fallback
 from training.execution.tag_helpers import add_training_tags_with_lineage
 
@@ -274,7 +275,7 @@ def _trial_tags(ctx: _State, number: int, study_key_hash: str, trial_key_hash: s
 
 
 def _run_trial(ctx: _State, number: int, sweep_id: str, study_key_hash: str) -> dict[str, Any]:
-    """A trial child of the sweep (CTC + nested fluent resume) with one child run per fold."""
+    """A trial child of the sweep (training child run + nested fluent resume) with one child run per fold."""
     params = dict(ctx.trials[number])
     trial_key_hash = compute_trial_key_hash_from_configs(study_key_hash, params)
     tags = _trial_tags(ctx, number, study_key_hash, trial_key_hash)
@@ -285,8 +286,14 @@ def _run_trial(ctx: _State, number: int, sweep_id: str, study_key_hash: str) -> 
         study_key_hash=study_key_hash,
         config_dir=ctx.config_dir,
     )
-    trial_id, _ = create_training_child_run(
-        EXPERIMENTS["hpo"], name, sweep_id, tags=tags, trial_number=number, tracking_uri=ctx.tracking_uri
+    trial_id, _ = create_training_mlflow_run(
+        EXPERIMENTS["hpo"],
+        name,
+        tags=tags,
+        parent_run_id=sweep_id,
+        tracking_uri=ctx.tracking_uri,
+        trial_number=number,
+        create_as_child=True,
     )
     ctx.created(trial_id)
     with mlflow.start_run(run_id=trial_id, nested=True):
@@ -311,7 +318,7 @@ def _run_trial(ctx: _State, number: int, sweep_id: str, study_key_hash: str) -> 
 def _run_fold(
     ctx: _State, number: int, fold_idx: int, trial_id: str, study_key_hash: str, trial_tags: dict[str, str]
 ) -> dict[str, Any]:
-    """A fold child of its trial (CTC with fold_idx + nested fluent resume), logging its score."""
+    """A fold child of its trial (training child run with fold_idx, nested fluent resume) + its score."""
     name = build_training_run_name_with_fallback(
         "hpo_trial_fold",
         model=MODEL,
@@ -320,14 +327,15 @@ def _run_fold(
         study_key_hash=study_key_hash,
         config_dir=ctx.config_dir,
     )
-    fold_id, _ = create_training_child_run(
+    fold_id, _ = create_training_mlflow_run(
         EXPERIMENTS["hpo"],
         name,
-        trial_id,
         tags=dict(trial_tags),
+        parent_run_id=trial_id,
+        tracking_uri=ctx.tracking_uri,
         trial_number=number,
         fold_idx=fold_idx,
-        tracking_uri=ctx.tracking_uri,
+        create_as_child=True,
     )
     ctx.created(fold_id)
     score = ctx.fold_scores[number][fold_idx]

@@ -44,6 +44,14 @@ def golden_path_for_nodeid(nodeid: str, golden_dir: Path) -> Path:
     return path / (safe_test_name(segments[-1]) + GOLDEN_SUFFIX)
 
 
+def replayed_nodeid(nodeid: str, module_path: str) -> str:
+    """``tests/golden/test_b.py::test_x[1]`` replayed as ``module_path`` -> ``<module_path>::test_x[1]``."""
+    _, sep, rest = nodeid.partition("::")
+    if not sep or not rest:
+        raise ValueError(f"not a test node id: {nodeid!r}")
+    return f"{module_path}::{rest}"
+
+
 def budget_name(golden_name: str) -> str:
     """``.../test_x.json`` -> ``.../test_x.calls.json``: the store-call budget beside a golden file."""
     return golden_name.removesuffix(GOLDEN_SUFFIX) + BUDGET_SUFFIX

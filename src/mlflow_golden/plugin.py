@@ -96,6 +96,7 @@ def _apply_target_src(config: pytest.Config, value: str) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness_server: needs a real mlflow server subprocess")
+    config.addinivalue_line("markers", "golden_as(module): use the golden files of another test module")
     config.addinivalue_line("markers", budgets.MARKER_HELP)
     target = config.getoption("target_src")
     if target:
@@ -263,9 +264,20 @@ class Golden:
 
 @pytest.fixture
 def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Iterator[Golden]:
-    """Snapshot what the test left in ``tracking_store`` and compare it with its golden file."""
+    """Snapshot what the test left in ``tracking_store`` and compare it with its golden file.
+
+    ``@pytest.mark.golden_as("tests/golden/test_x.py")`` makes the test use the golden file of the
+    same-named test in that module: a replay of its scenario through other code. Such a test only
+    compares; under ``--golden-update`` it is skipped (the owning test writes the file).
+    """
     state = request.config.stash[_SESSION_KEY]
-    path = golden_paths.golden_path_for_nodeid(request.node.nodeid, state.golden_dir)
+    nodeid = request.node.nodeid
+    marker = request.node.get_closest_marker("golden_as")
+    if marker is not None:
+        if state.update:
+            pytest.skip("golden_as replays only compare; the owning test records the golden file")
+        nodeid = golden_paths.replayed_nodeid(nodeid, marker.args[0])
+    path = golden_paths.golden_path_for_nodeid(nodeid, state.golden_dir)
     fixture = Golden(tracking_store, path, state.update, request.node)
     yield fixture
     report = request.node.stash.get(_CALL_REPORT_KEY, None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +89,23 @@ def call_into(outcome: dict[str, Any], function: Callable[..., Any], *args: Any,
         raise
 
 
+def expect_deprecation(function: Callable[..., Any]) -> AbstractContextManager[Any]:
+    """``pytest.deprecated_call()`` for a function that declares itself deprecated.
+
+    Deprecated functions carry ``__deprecated__`` (their replacement). The baseline c90d8b4, from
+    which provenance re-records these scenarios, deprecates nothing, so there it expects nothing.
+    """
+    return pytest.deprecated_call() if getattr(function, "__deprecated__", None) else nullcontext()
+
+
 def captured_call(golden: Any, function: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
     """``call_into`` a fresh outcome inside ``golden.capture()`` and return that outcome.
 
-    The usual one-call scenario body: an error is recorded for the next ``golden.check()``.
+    The usual one-call scenario body: an error is recorded for the next ``golden.check()``. A
+    deprecated function must warn (``expect_deprecation``).
     """
     outcome: dict[str, Any] = {}
-    with golden.capture():
+    with expect_deprecation(function), golden.capture():
         call_into(outcome, function, *args, **kwargs)
     return outcome
 

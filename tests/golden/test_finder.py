@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -243,6 +244,16 @@ def test_run_name_tag_is_never_used_with_a_naming_context(tracking_store, golden
     golden.check(
         result=_find(context=NamingContext("final_training", "deberta", "local", spec_fp="x", exec_fp="y"))
     )
+
+
+def test_run_name_tag_finds_the_run_for_a_context_carrying_run_name(tracking_store, golden):
+    """A non-NamingContext context with a ``run_name``, empty stage/model/env/spec_fp and a variant
+    no run carries: P4 and P5 miss, P6 finds ``older`` by its run name (not the newest run)."""
+    _arrange(tracking_store.client)
+    context = SimpleNamespace(
+        stage=None, model="", environment="", spec_fp=None, variant=99, run_name="older"
+    )
+    golden.check(result=_find(context=context, run_key_hash=RUN_KEY_HASH))
 
 
 # -- P7 most_recent_fallback -----------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mlflow_golden.golden_paths import find_orphans, golden_path_for_nodeid
 
 
@@ -73,3 +75,17 @@ def test_the_whole_suite_judges_the_whole_golden_dir_but_never_the_manifest(tmp_
         "golden/test_deleted_module/test_x.json",
         "harness/test_b/test_other.json",
     ]
+
+
+def test_replayed_nodeid_keeps_the_test_and_swaps_the_module() -> None:
+    from mlflow_golden.golden_paths import replayed_nodeid
+
+    replayed = replayed_nodeid("tests/golden/test_b_replayed.py::test_x[seed-1]", "tests/golden/test_b.py")
+    assert replayed == "tests/golden/test_b.py::test_x[seed-1]"
+
+
+def test_replayed_nodeid_rejects_a_module_path() -> None:
+    from mlflow_golden.golden_paths import replayed_nodeid
+
+    with pytest.raises(ValueError, match="not a test node id"):
+        replayed_nodeid("tests/golden/test_b.py", "tests/golden/test_a.py")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 from mlflow.exceptions import MlflowException
@@ -13,7 +13,12 @@ from mlflow.tracking import MlflowClient
 from pytest_mock import MockerFixture
 
 from infrastructure.naming.context import NamingContext
-from infrastructure.tracking.mlflow.finder import ALL_STRATEGIES, find_mlflow_run
+from infrastructure.tracking.mlflow.finder import (
+    ALL_STRATEGIES,
+    DIRECT_QUERY_FAILED,
+    STRATEGY_DIRECT_QUERY,
+    find_mlflow_run,
+)
 
 INDEX_TYPE_ERROR = "find_in_mlflow_index() got an unexpected keyword argument 'experiment_name'"
 HPO_CONTEXT = NamingContext(process_type="hpo", model="bert", environment="local", trial_id="trial_1")
@@ -212,3 +217,42 @@ def test_config_never_enables_strict_mode(client: MlflowClient, experiment_id: s
     newest = make_run(client, experiment_id)
     report = find_mlflow_run("exp", config_dir=config_dir)
     assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+
+
+# --- direct_query_fallback (apply_lineage_tags' last resort) ------------------------------------
+
+
+def test_direct_query_fallback_finds_the_newest_run_after_a_miss(
+    client: MlflowClient, mocker: MockerFixture
+) -> None:
+    experiment = client.create_experiment("direct")
+    run_id = client.create_run(experiment_id=experiment).info.run_id
+    real_search = MlflowClient.search_runs
+    calls: list[int] = []
+
+    def p7_fails(self: MlflowClient, *args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise MlflowException("search down")
+        return real_search(self, *args, **kwargs)
+
+    mocker.patch.object(MlflowClient, "search_runs", p7_fails)
+    report = find_mlflow_run("direct", strict=False, direct_query_fallback=True)
+    assert (report.found, report.run_id, report.strategy_used) == (True, run_id, STRATEGY_DIRECT_QUERY)
+
+
+def test_direct_query_fallback_reports_its_error_instead_of_raising(
+    client: MlflowClient, mocker: MockerFixture
+) -> None:
+    client.create_experiment("direct")
+    mocker.patch.object(MlflowClient, "search_runs", side_effect=MlflowException("search down"))
+    report = find_mlflow_run("direct", strict=False, direct_query_fallback=True)
+    assert not report.found
+    assert report.error == f"{DIRECT_QUERY_FAILED}search down"
+
+
+def test_without_direct_query_fallback_a_miss_stays_a_miss(client: MlflowClient) -> None:
+    client.create_experiment("direct")
+    report = find_mlflow_run("direct", strict=False)
+    assert not report.found
+    assert report.error == "Could not find run in experiment 'direct' after trying all strategies"

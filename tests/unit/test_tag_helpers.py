@@ -236,3 +236,12 @@ def test_with_lineage_calls_add_training_tags_with_final(defaults_dir: Path, moc
     tags: dict[str, str] = {}
     add_training_tags_with_lineage(tags, {}, config_dir=defaults_dir)
     spy.assert_called_once_with(tags, "final", defaults_dir)
+
+
+def test_get_training_tag_keys_resolves_only_the_named_entries_in_order(mocker: MockerFixture) -> None:
+    resolved: list[str] = []
+    for name in ("trained_on_full_data", "lineage_source", "mlflow_run_type"):
+        mocker.patch.dict(tag_helpers._TAG_KEY_GETTERS, {name: lambda _dir, n=name: resolved.append(n) or n})
+    keys = tag_helpers._get_training_tag_keys(None, ("lineage_source", "trained_on_full_data"))
+    assert keys == {"lineage_source": "lineage_source", "trained_on_full_data": "trained_on_full_data"}
+    assert resolved == ["lineage_source", "trained_on_full_data"]

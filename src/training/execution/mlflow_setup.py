@@ -1,14 +1,16 @@
-"""Legacy training-side run creation and subprocess env (legacy-core §2), quirks included.
+"""Training-only additions on top of ``infrastructure.tracking.mlflow.runs`` (legacy-core §2).
 
-Tier 1: golden files pin what these functions leave in MLflow. They overlap with
-``infrastructure.tracking.mlflow.runs`` on purpose (the later refactor removes the overlap) and
-differ from it in URI, tags, experiment resolution and error handling (legacy-core §6.1).
+``runs`` is the source of truth for experiment resolution, child-run tags and run creation. This
+module adds only what training needs: the local run index, the run URL log line, the stderr
+report of child runs (:data:`TRAINING_CHILD_RUN`) and the MLFLOW_* environment of a training
+subprocess.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -17,9 +19,46 @@ from mlflow.tracking import MlflowClient
 
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.tracking.mlflow.index import update_mlflow_index
+from infrastructure.tracking.mlflow.runs import (
+    ChildRunPolicy,
+    create_child_run_with,
+    create_run_with_tags,
+    standalone_experiment_id,
+)
 from infrastructure.tracking.mlflow.urls import get_mlflow_run_url
 
 logger = logging.getLogger(__name__)
+
+
+class _StderrReport:
+    """The training child run's report on stderr (part of its contract, legacy-core §2.2)."""
+
+    def created(self, run_id: str) -> None:
+        print(f"  [Training] ✓ Created child run: {run_id[:12]}...", file=sys.stderr)
+
+    def failed(self, error: Exception) -> None:
+        print(f"  [Training] Error creating child run: {error}", file=sys.stderr)
+
+
+#: A training child run (trial or fold of the orchestrator), compared with ``runs.TRIAL_CHILD_RUN``:
+#: Azure trial tags and ``mlflow.runName`` on every URI, trial tag only when given, experiment from
+#: the parent else the client's by-name lookup (else RuntimeError), no retry, no re-reads, stderr.
+TRAINING_CHILD_RUN = ChildRunPolicy(
+    azure_trial_tags="always",
+    trial_tag="if_given",
+    experiment_sources=("parent", "name"),
+    on_create_error="raise",
+    rereads=False,
+    report=_StderrReport(),
+)
+
+_CHILD_RUN_REPLACEMENT = (
+    "training.execution.mlflow_setup.create_training_child_run is deprecated; call "
+    "infrastructure.tracking.mlflow.runs.create_child_run_with(TRAINING_CHILD_RUN, parent_run_id, "
+    "run_name, experiment_name=experiment_name, tags=tags, trial_number=trial_number, "
+    "fold_idx=fold_idx, tracking_uri=tracking_uri) with "
+    "training.execution.mlflow_setup.TRAINING_CHILD_RUN"
+)
 
 
 def create_training_mlflow_run(
@@ -38,68 +77,28 @@ def create_training_mlflow_run(
 ) -> tuple[str, Any]:
     """Fetch (``run_id``), create as child, or create a standalone training run.
 
-    The standalone run goes into the named experiment (created if missing), or into the
-    parent's experiment when ``parent_run_id`` is given (no parent tag is added). The run is
-    RUNNING and not started. With ``root_dir``, ``config_dir`` and ``context`` the local index
-    is updated; index and URL errors are swallowed.
+    The child goes through ``runs.create_child_run_with(TRAINING_CHILD_RUN, ...)``; the
+    standalone run through ``runs.standalone_experiment_id`` (the named experiment, created if
+    missing, or the parent's; no parent tag is added) and ``runs.create_run_with_tags``
+    (re-raise). The run is RUNNING and not started. Added here: with ``root_dir``, ``config_dir``
+    and ``context`` the local index is updated, and a run URL is logged; errors of both are
+    swallowed.
     """
-    # Step 1: an existing run is only fetched.
     if run_id:
-        existing_client = MlflowClient(tracking_uri=tracking_uri)
-        return run_id, existing_client.get_run(run_id)
+        return run_id, MlflowClient(tracking_uri=tracking_uri).get_run(run_id)
 
-    # Step 2: child run (trial_number/fold_idx are used only here).
     if create_as_child and parent_run_id:
-        return create_training_child_run(
-            experiment_name,
-            run_name,
-            parent_run_id,
-            tags,
-            trial_number,
-            fold_idx,
-            tracking_uri,
-        )
+        child_args = (tags, trial_number, fold_idx, tracking_uri)
+        return _training_child_run(experiment_name, run_name, parent_run_id, *child_args)
 
-    # Step 3: named experiment, auto-created; fluent lookup only when the client lookup fails.
     client = MlflowClient(tracking_uri=tracking_uri)
-    experiment_id: str
-    try:
-        experiment = client.get_experiment_by_name(experiment_name)
-        if experiment is None:
-            experiment_id = client.create_experiment(experiment_name)
-        else:
-            experiment_id = experiment.experiment_id
-    except Exception as exc:
-        logger.warning("Client experiment lookup failed (%s); trying the global URI", exc)
-        fluent_experiment = mlflow.get_experiment_by_name(experiment_name)
-        if fluent_experiment is None:
-            raise RuntimeError(
-                f"Could not get experiment: {experiment_name}. Ensure MLflow is configured via "
-                "infrastructure.tracking.mlflow.setup.setup_mlflow()"
-            ) from exc
-        experiment_id = fluent_experiment.experiment_id
+    experiment_id = standalone_experiment_id(client, experiment_name, parent_run_id)
+    created_run = create_run_with_tags(client, experiment_id, run_name, tags or {}, "raise")
+    new_run_id: str = created_run.info.run_id
 
-    # Step 4: the parent's experiment replaces the named one (no parent tag is added).
-    if parent_run_id:
-        try:
-            parent_run = client.get_run(parent_run_id)
-            experiment_id = parent_run.info.experiment_id
-        except Exception as exc:
-            logger.warning("Could not read parent run %s: %s", parent_run_id, exc)
-
-    # Step 5: create; tags passed as-is.
-    try:
-        created_run = client.create_run(experiment_id=experiment_id, run_name=run_name, tags=tags or {})
-        new_run_id: str = created_run.info.run_id
-    except Exception as exc:
-        logger.error("Could not create MLflow run %r: %s", run_name, exc)
-        raise
-
-    # Step 6: local index, only with root_dir, config_dir and context.
     if root_dir and config_dir and context:
         try:
-            run_key = build_mlflow_run_key(context)
-            run_key_hash = build_mlflow_run_key_hash(run_key)
+            run_key_hash = build_mlflow_run_key_hash(build_mlflow_run_key(context))
             update_mlflow_index(
                 root_dir,
                 run_key_hash,
@@ -111,77 +110,54 @@ def create_training_mlflow_run(
         except Exception as exc:
             logger.warning("Could not update the MLflow index: %s", exc)
 
-    # Step 7: URL for the log line.
     try:
-        run_url = get_mlflow_run_url(experiment_id, new_run_id)
-        logger.info("Created MLflow run %s...: %s", new_run_id[:12], run_url)
+        logger.info(
+            "Created MLflow run %s...: %s", new_run_id[:12], get_mlflow_run_url(experiment_id, new_run_id)
+        )
     except Exception as exc:
         logger.debug("Could not build the run URL: %s", exc)
 
-    # Step 8.
     return new_run_id, created_run
 
 
 def create_training_child_run(
+    experiment_name: str, run_name: str, parent_run_id: str, tags: Optional[Dict[str, str]] = None,
+    trial_number: Optional[int] = None, fold_idx: Optional[int] = None, tracking_uri: Optional[str] = None,
+) -> tuple[str, Any]:  # fmt: skip
+    """Deprecated: ``runs.create_child_run_with(TRAINING_CHILD_RUN, ...)`` does exactly this.
+
+    Kept for backward compatibility only; it warns and delegates (docs/migration.md).
+    """
+    warnings.warn(_CHILD_RUN_REPLACEMENT, DeprecationWarning, stacklevel=2)
+    return _training_child_run(
+        experiment_name, run_name, parent_run_id, tags, trial_number, fold_idx, tracking_uri
+    )
+
+
+def _training_child_run(
     experiment_name: str,
     run_name: str,
     parent_run_id: str,
-    tags: Optional[Dict[str, str]] = None,
-    trial_number: Optional[int] = None,
-    fold_idx: Optional[int] = None,
-    tracking_uri: Optional[str] = None,
+    tags: Optional[Dict[str, str]],
+    trial_number: Optional[int],
+    fold_idx: Optional[int],
+    tracking_uri: Optional[str],
 ) -> tuple[str, Any]:
-    """Create a child run (RUNNING, not started) with Azure ML trial tags, whatever the URI.
+    """The replacement call the deprecation names: ``runs`` under :data:`TRAINING_CHILD_RUN`."""
+    return create_child_run_with(
+        TRAINING_CHILD_RUN,
+        parent_run_id,
+        run_name,
+        experiment_name=experiment_name,
+        tags=tags,
+        trial_number=trial_number,
+        fold_idx=fold_idx,
+        tracking_uri=tracking_uri,
+    )
 
-    Experiment: the parent's, else the client's by-name lookup, else RuntimeError. Caller
-    ``tags`` win over the built ones. Reports success or failure on stderr.
-    """
-    client = MlflowClient(tracking_uri=tracking_uri)
 
-    # Step 1: experiment from the parent, else by name (client, errors swallowed).
-    experiment_id: Optional[str] = None
-    try:
-        parent_run = client.get_run(parent_run_id)
-        experiment_id = parent_run.info.experiment_id
-    except Exception as exc:
-        logger.warning("Could not read parent run %s: %s", parent_run_id, exc)
-        try:
-            experiment = client.get_experiment_by_name(experiment_name)
-            if experiment is not None:
-                experiment_id = experiment.experiment_id
-        except Exception as lookup_exc:
-            logger.warning("Could not look up experiment %r: %s", experiment_name, lookup_exc)
-
-    # Step 2.
-    if not experiment_id:
-        raise RuntimeError(
-            f"Could not determine experiment ID from parent run {parent_run_id} "
-            f"or experiment name {experiment_name}"
-        )
-
-    # Step 3: tags in insertion order; the caller's tags on top.
-    child_tags: Dict[str, str] = {
-        "mlflow.parentRunId": parent_run_id,
-        "azureml.runType": "trial",
-        "azureml.trial": "true",
-    }
-    if trial_number is not None:
-        child_tags["trial_number"] = str(trial_number)
-    if fold_idx is not None:
-        child_tags["fold_idx"] = str(fold_idx)
-    child_tags["mlflow.runName"] = run_name
-    if tags:
-        child_tags.update(tags)
-
-    # Step 4: create and report on stderr.
-    try:
-        run = client.create_run(experiment_id=experiment_id, run_name=run_name, tags=child_tags)
-        child_run_id: str = run.info.run_id
-        print(f"  [Training] ✓ Created child run: {child_run_id[:12]}...", file=sys.stderr)
-        return child_run_id, run
-    except Exception as exc:
-        print(f"  [Training] Error creating child run: {exc}", file=sys.stderr)
-        raise
+#: Deprecated functions declare their replacement (read by tests that assert the warning).
+create_training_child_run.__deprecated__ = _CHILD_RUN_REPLACEMENT  # type: ignore[attr-defined]
 
 
 def setup_mlflow_tracking_env(

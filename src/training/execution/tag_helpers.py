@@ -1,12 +1,16 @@
-"""Training tag builders: pure dict helpers, no MLflow calls (legacy-core §3).
+"""Training tag building: the single source of truth (legacy-core §3). Pure dict helpers.
 
-The helpers mutate and return the caller's dict. Tag key names for trained_on_full_data, the
-grouping hashes and the ``code.lineage.*`` keys come from the tag-key registry; the rest are
-literals.
+Everything that builds training or lineage tags, or resolves their key names, lives here:
+``add_training_tags``, ``add_training_tags_with_lineage``, ``_build_lineage_tags_dict`` and
+``_get_training_tag_keys`` (every registry-backed key name; ``training.execution.tags`` uses it
+too). The helpers make no MLflow calls; they mutate and return the caller's dict. Key names for
+trained_on_full_data, the grouping hashes and the ``code.lineage.*`` keys come from the tag-key
+registry; the rest are literals.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Dict, Optional
 
@@ -68,37 +72,44 @@ def add_training_tags_with_lineage(
     return tags
 
 
+#: Registry-backed key names by entry, in resolution order (legacy-core §3.4).
+_TAG_KEY_GETTERS: Dict[str, Callable[[Optional[Path]], str]] = {
+    "mlflow_run_type": get_mlflow_run_type,
+    "trained_on_full_data": get_trained_on_full_data,
+    "study_key_hash": get_study_key_hash,
+    "trial_key_hash": get_trial_key_hash,
+    "lineage_source": get_lineage_source,
+    "lineage_hpo_study_key_hash": get_lineage_hpo_study_key_hash,
+    "lineage_hpo_trial_key_hash": get_lineage_hpo_trial_key_hash,
+    "lineage_hpo_trial_run_id": get_lineage_hpo_trial_run_id,
+    "lineage_hpo_refit_run_id": get_lineage_hpo_refit_run_id,
+    "lineage_hpo_sweep_run_id": get_lineage_hpo_sweep_run_id,
+}
+#: The lineage entries ``_build_lineage_tags_dict`` needs: the source key, then one per field.
+_LINEAGE_KEY_NAMES = ("lineage_source", *(f"lineage_{field}" for field in LINEAGE_FIELDS))
+
+
 def _build_lineage_tags_dict(lineage: Dict[str, Any], config_dir: Optional[Path] = None) -> Dict[str, str]:
     """``code.lineage.*`` tags for the truthy lineage fields; ``{}`` (no registry access) if none."""
     if not any(lineage.get(field) for field in LINEAGE_FIELDS):
         return {}
-    source_key = get_lineage_source(config_dir)
-    field_keys = {
-        "hpo_study_key_hash": get_lineage_hpo_study_key_hash(config_dir),
-        "hpo_trial_key_hash": get_lineage_hpo_trial_key_hash(config_dir),
-        "hpo_trial_run_id": get_lineage_hpo_trial_run_id(config_dir),
-        "hpo_refit_run_id": get_lineage_hpo_refit_run_id(config_dir),
-        "hpo_sweep_run_id": get_lineage_hpo_sweep_run_id(config_dir),
-    }
-    lineage_tags: Dict[str, str] = {source_key: LINEAGE_SOURCE_VALUE}
+    keys = _get_training_tag_keys(config_dir, _LINEAGE_KEY_NAMES)
+    lineage_tags: Dict[str, str] = {keys["lineage_source"]: LINEAGE_SOURCE_VALUE}
     for field in LINEAGE_FIELDS:
         if lineage.get(field):
             # Values are copied verbatim (no str(), no truncation).
-            lineage_tags[field_keys[field]] = lineage[field]
+            lineage_tags[keys[f"lineage_{field}"]] = lineage[field]
     return lineage_tags
 
 
-def _get_training_tag_keys(config_dir: Optional[Path] = None) -> Dict[str, str]:
-    """Resolve the ten training/lineage tag keys through the registry (TagKeyError on failure)."""
+def _get_training_tag_keys(
+    config_dir: Optional[Path] = None, names: Optional[Iterable[str]] = None
+) -> Dict[str, str]:
+    """Resolve training/lineage tag keys through the registry (TagKeyError on failure).
+
+    All ten entries by default (legacy-core §3.4); ``names`` resolves only those entries, in the
+    order given, so a caller touches the registry for nothing else.
+    """
     return {
-        "mlflow_run_type": get_mlflow_run_type(config_dir),
-        "trained_on_full_data": get_trained_on_full_data(config_dir),
-        "study_key_hash": get_study_key_hash(config_dir),
-        "trial_key_hash": get_trial_key_hash(config_dir),
-        "lineage_source": get_lineage_source(config_dir),
-        "lineage_hpo_study_key_hash": get_lineage_hpo_study_key_hash(config_dir),
-        "lineage_hpo_trial_key_hash": get_lineage_hpo_trial_key_hash(config_dir),
-        "lineage_hpo_trial_run_id": get_lineage_hpo_trial_run_id(config_dir),
-        "lineage_hpo_refit_run_id": get_lineage_hpo_refit_run_id(config_dir),
-        "lineage_hpo_sweep_run_id": get_lineage_hpo_sweep_run_id(config_dir),
+        name: _TAG_KEY_GETTERS[name](config_dir) for name in (_TAG_KEY_GETTERS if names is None else names)
     }

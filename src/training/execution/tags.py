@@ -1,8 +1,10 @@
 """Apply lineage tags to an existing final-training run (legacy-core §4), quirks included.
 
-Tier 1. The function finds the run (finder, then a direct most-recent query), resumes it,
-writes ``trained_on_full_data`` plus the ``code.lineage.*`` tags, and thereby ends it
-FINISHED. It reports on stdout and never raises. With a truthy context the finder raises
+The run is found by ``infrastructure.tracking.mlflow.finder.find_mlflow_run`` alone (the source
+of truth for finding runs), with its ``direct_query_fallback`` as the last resort; tag keys come
+from ``training.execution.tag_helpers`` (the source of truth for tag building). The function
+resumes the run, writes ``trained_on_full_data`` plus the ``code.lineage.*`` tags, and thereby
+ends it FINISHED. It reports on stdout and never raises. With a truthy context the finder raises
 TypeError (finder defect P3) whenever it can derive an index root, so only metadata.json can
 find the run; that error lands in this function's guard.
 """
@@ -11,14 +13,12 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict
 
 import mlflow
-from mlflow.tracking import MlflowClient
 
-from infrastructure.naming.mlflow.tag_keys import get_trained_on_full_data
-from infrastructure.tracking.mlflow.finder import find_mlflow_run
-from training.execution.tag_helpers import _build_lineage_tags_dict
+from infrastructure.tracking.mlflow.finder import DIRECT_QUERY_FAILED, STRATEGY_DIRECT_QUERY, find_mlflow_run
+from training.execution.tag_helpers import _build_lineage_tags_dict, _get_training_tag_keys
 
 
 def apply_lineage_tags(
@@ -35,37 +35,19 @@ def apply_lineage_tags(
     """
     try:
         report = find_mlflow_run(
-            experiment_name,
-            context=context,
-            output_dir=output_dir,
-            strict=False,
-            root_dir=root_dir,
-            config_dir=config_dir,
-        )
-        run_id: Optional[str] = report.run_id if report.found else None
-
-        # Direct fallback: only when the finder reports not-found.
-        if not report.found:
-            try:
-                client = MlflowClient()
-                experiment = client.get_experiment_by_name(experiment_name)
-                if experiment is not None:
-                    runs = client.search_runs(
-                        experiment_ids=[experiment.experiment_id],
-                        max_results=1,
-                        order_by=["start_time DESC"],
-                    )
-                    if runs:
-                        run_id = runs[0].info.run_id
-                        print(f"✓ Found MLflow run via direct query: {runs[0].info.run_id[:12]}...")
-            except Exception as exc:
-                print(f"⚠ Could not query MLflow for recent run: {exc}")
-
+            experiment_name, context=context, output_dir=output_dir, strict=False,
+            root_dir=root_dir, config_dir=config_dir, direct_query_fallback=True,
+        )  # fmt: skip
+        if report.strategy_used == STRATEGY_DIRECT_QUERY:
+            print(f"✓ Found MLflow run via direct query: {str(report.run_id)[:12]}...")
+        elif (report.error or "").startswith(DIRECT_QUERY_FAILED):
+            print(f"⚠ {report.error}")
+        run_id = report.run_id
         if run_id:
             # Resuming and leaving the block ends the run FINISHED (even if it was RUNNING).
             with mlflow.start_run(run_id=run_id):
-                trained_on_full_data_key = get_trained_on_full_data(config_dir)
-                mlflow.set_tag(trained_on_full_data_key, "true")
+                keys = _get_training_tag_keys(config_dir, ("trained_on_full_data",))
+                mlflow.set_tag(keys["trained_on_full_data"], "true")
                 lineage_tags = _build_lineage_tags_dict(lineage, config_dir)
                 if lineage_tags:
                     mlflow.set_tags(lineage_tags)

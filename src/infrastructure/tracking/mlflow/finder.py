@@ -1,4 +1,7 @@
-"""Legacy run finder: priority strategies P1-P7 (legacy-support §3), defects included.
+"""Run finder, the single source of truth for finding runs: strategies P1-P7 (legacy-support §3).
+
+``find_mlflow_run(..., direct_query_fallback=True)`` adds the last resort ``apply_lineage_tags``
+used to run itself (a fresh by-name lookup and the newest run after a miss).
 
 Tier 1 as far as ``training.execution.tags.apply_lineage_tags`` reaches it, so the defects that
 change what lands in MLflow through that function are reproduced deliberately (``# [DEFECT]``):
@@ -44,6 +47,9 @@ ALL_STRATEGIES: tuple[str, ...] = (
     STRATEGY_MOST_RECENT,
 )
 TRIAL_ID_STRATEGY = "trial_id_tag_search"
+STRATEGY_DIRECT_QUERY = "direct_query_fallback"
+#: How a miss report's ``error`` starts when the direct query itself failed.
+DIRECT_QUERY_FAILED = "Could not query MLflow for recent run: "
 
 # [DEFECT] legacy-support §3 P3: the legacy finder calls the index lookup with an
 # ``experiment_name=`` keyword that find_in_mlflow_index does not accept, so the call raises an
@@ -71,16 +77,14 @@ def _derive_root(root_dir: Optional[Path], output_dir: Optional[Path]) -> Option
 
 
 def find_mlflow_run(
-    experiment_name: str,
-    context: Optional[NamingContext] = None,
-    run_id: Optional[str] = None,
-    output_dir: Optional[Path] = None,
-    run_key_hash: Optional[str] = None,
-    strict: Optional[bool] = None,
-    root_dir: Optional[Path] = None,
-    config_dir: Optional[Path] = None,
-) -> RunLookupReport:
+    experiment_name: str, context: Optional[NamingContext] = None, run_id: Optional[str] = None,
+    output_dir: Optional[Path] = None, run_key_hash: Optional[str] = None, strict: Optional[bool] = None,
+    root_dir: Optional[Path] = None, config_dir: Optional[Path] = None, direct_query_fallback: bool = False,
+) -> RunLookupReport:  # fmt: skip
     """Find a run in ``experiment_name`` by trying strategies P1-P7 in priority order.
+
+    ``direct_query_fallback``: after a non-strict miss, look the experiment up again and take its
+    newest run (``apply_lineage_tags``' last resort); its error is reported, not raised.
 
     Raises RuntimeError for an unknown experiment, ValueError on a strict miss (or an
     incomplete context's run key) and TypeError from the local-index strategy (defect).
@@ -149,76 +153,110 @@ def find_mlflow_run(
 
     # P4: the run-key hash tag (no order_by: backend order).
     if run_key_hash:
-        try:
-            runs = client.search_runs(
-                experiment_ids=[experiment_id],
-                filter_string=f"tags.code.run_key_hash = '{run_key_hash}'",
-                max_results=1,
-            )
-            if runs:
-                return _hit(runs[0].info.run_id, STRATEGY_TAG_RUN_KEY_HASH)
-        except Exception as exc:
-            logger.warning("Run-key-hash tag search failed: %s", exc)
+        hit = _first_run_id(
+            client, experiment_id, "Run-key-hash tag", lambda: f"tags.code.run_key_hash = '{run_key_hash}'"
+        )
+        if hit:
+            return _hit(hit, STRATEGY_TAG_RUN_KEY_HASH)
 
     # P5: context tags.
     if not strict and context:
-        try:
-            clauses: List[str] = []
-            if context.stage:
-                clauses.append(f"tags.code.stage = '{context.stage}'")
-            if context.model:
-                clauses.append(f"tags.code.model = '{context.model}'")
-            if context.environment:
-                clauses.append(f"tags.code.env = '{context.environment}'")
-            if context.spec_fp:
-                clauses.append(f"tags.code.spec_fp = '{context.spec_fp}'")
-            clauses.append(f"tags.code.variant = '{context.variant}'")
-            runs = client.search_runs(
-                experiment_ids=[experiment_id],
-                filter_string=" AND ".join(clauses),
-                max_results=1,
-            )
-            if runs:
-                return _hit(runs[0].info.run_id, STRATEGY_TAG_CONTEXT)
-        except Exception as exc:
-            logger.warning("Context tag search failed: %s", exc)
+        hit = _first_run_id(client, experiment_id, "Context tag", lambda: _context_filter(context))
+        if hit:
+            return _hit(hit, STRATEGY_TAG_CONTEXT)
 
     # P6: run-name tag, only for a context carrying a run_name (a NamingContext never does).
     context_run_name = getattr(context, "run_name", None)
     if not strict and context_run_name:
-        try:
-            runs = client.search_runs(
-                experiment_ids=[experiment_id],
-                filter_string=f"tags.mlflow.runName = '{context_run_name}'",
-                max_results=1,
-            )
-            if runs:
-                return _hit(runs[0].info.run_id, STRATEGY_RUN_NAME_TAG)
-        except Exception as exc:
-            logger.warning("Run-name tag search failed: %s", exc)
+        hit = _first_run_id(
+            client, experiment_id, "Run-name tag", lambda: f"tags.mlflow.runName = '{context_run_name}'"
+        )
+        if hit:
+            return _hit(hit, STRATEGY_RUN_NAME_TAG)
 
     # P7: the most recent run of the experiment, whatever it is.
     if not strict:
-        try:
-            runs = client.search_runs(
-                experiment_ids=[experiment_id],
-                max_results=1,
-                order_by=["attributes.start_time DESC"],
-            )
-            if runs:
-                logger.warning("Falling back to the most recent run of experiment '%s'", experiment_name)
-                return _hit(runs[0].info.run_id, STRATEGY_MOST_RECENT)
-        except Exception as exc:
-            logger.warning("Most-recent run search failed: %s", exc)
+        hit = _first_run_id(client, experiment_id, "Most-recent run", order_by=["attributes.start_time DESC"])
+        if hit:
+            logger.warning("Falling back to the most recent run of experiment '%s'", experiment_name)
+            return _hit(hit, STRATEGY_MOST_RECENT)
 
     # Step 3: miss.
     if strict:
         raise ValueError(
             f"Could not find run in experiment '{experiment_name}' using strict mode (tried priorities 1-4)"
         )
+    if direct_query_fallback:
+        return _direct_query(client, experiment_name)
     return RunLookupReport(
         found=False,
         strategies_attempted=list(ALL_STRATEGIES),
+        error=f"Could not find run in experiment '{experiment_name}' after trying all strategies",
+    )
+
+
+def _first_run_id(
+    client: MlflowClient,
+    experiment_id: str,
+    what: str,
+    filter_string: Callable[[], str] = str,
+    order_by: Optional[List[str]] = None,
+) -> Optional[str]:
+    """Id of the first run a search returns; None when it returns none or fails (logged).
+
+    ``filter_string`` is built inside the guard, so an error building it counts as a failed search.
+    """
+    try:
+        runs = client.search_runs(
+            experiment_ids=[experiment_id], filter_string=filter_string(), max_results=1, order_by=order_by
+        )
+    except Exception as exc:
+        logger.warning("%s search failed: %s", what, exc)
+        return None
+    return str(runs[0].info.run_id) if runs else None
+
+
+def _context_filter(context: Any) -> str:
+    """P5's filter: stage, model, env and spec_fp when set, and always the variant."""
+    clauses: List[str] = []
+    if context.stage:
+        clauses.append(f"tags.code.stage = '{context.stage}'")
+    if context.model:
+        clauses.append(f"tags.code.model = '{context.model}'")
+    if context.environment:
+        clauses.append(f"tags.code.env = '{context.environment}'")
+    if context.spec_fp:
+        clauses.append(f"tags.code.spec_fp = '{context.spec_fp}'")
+    clauses.append(f"tags.code.variant = '{context.variant}'")
+    return " AND ".join(clauses)
+
+
+def _direct_query(client: MlflowClient, experiment_name: str) -> RunLookupReport:
+    """The caller's last resort after a miss: look the experiment up again, take its newest run.
+
+    A fresh by-name lookup and an unfiltered ``start_time DESC`` search (not P7's
+    ``attributes.start_time``). A hit reports :data:`STRATEGY_DIRECT_QUERY`; an error is reported
+    (not raised) as ``DIRECT_QUERY_FAILED`` plus the error text.
+    """
+    attempted = [*ALL_STRATEGIES, STRATEGY_DIRECT_QUERY]
+    try:
+        experiment = client.get_experiment_by_name(experiment_name)
+        runs = (
+            []
+            if experiment is None
+            else client.search_runs(
+                experiment_ids=[experiment.experiment_id], max_results=1, order_by=["start_time DESC"]
+            )
+        )
+    except Exception as exc:
+        return RunLookupReport(
+            found=False, strategies_attempted=attempted, error=f"{DIRECT_QUERY_FAILED}{exc}"
+        )
+    if runs:
+        return _hit(runs[0].info.run_id, STRATEGY_DIRECT_QUERY)
+    return RunLookupReport(
+        found=False,
+        strategies_attempted=attempted,
         error=f"Could not find run in experiment '{experiment_name}' after trying all strategies",
     )
 

@@ -1,8 +1,18 @@
-"""Legacy run-creation helpers (legacy-core §1), reproduced with every quirk.
+"""Run creation: the single source of truth (legacy-core §1, §6.1).
 
-Tier 1: golden files pin what these functions leave in MLflow. The overlap with
-``training.execution.mlflow_setup`` is deliberate (it is what the later refactor removes), and
-so are the fallbacks that leave RUNNING orphans. Do not tidy.
+Everything that creates a run lives here once:
+
+- **experiment resolution**: :func:`first_experiment_id` (the first of the parent's experiment, the
+  named experiment and an active run's experiment that gives an id), :func:`experiment_or_create`
+  and :func:`standalone_experiment_id`;
+- **child-run tags**: :func:`child_run_tags`;
+- **creation and its failure policy**: :func:`create_run_with_tags` (retry without tags, or
+  re-raise).
+
+The public functions differ on purpose (legacy-core §6.1); every difference is a named field of a
+:class:`ChildRunPolicy` or an explicit argument, never a second copy of the logic.
+``training.execution.mlflow_setup`` adds the training-only parts (local index, run URL line,
+stderr report) on top of these functions.
 
 ``parent_run_id`` is sliced (``[:12]``) in log lines at fixed places; with ``None`` the slice
 raises TypeError there (legacy-core §1.1, last paragraph):
@@ -12,15 +22,15 @@ raises TypeError there (legacy-core §1.1, last paragraph):
   which creates the only child run;
 - in the start step, the log line before ``start_run(run_id=...)`` is guarded: the TypeError
   diverts into F3 before the child is started.
-Nothing else slices ``parent_run_id`` outside a guard.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, Dict, Optional
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any, Dict, Literal, Optional, Protocol, overload
 
 import mlflow
 from mlflow.tracking import MlflowClient
@@ -30,58 +40,352 @@ logger = logging.getLogger(__name__)
 _PARENT_TAG = "mlflow.parentRunId"
 _RUN_NAME_TAG = "mlflow.runName"
 
+#: Where an experiment id may come from, in the order a caller lists them.
+ExperimentSource = Literal["parent", "name", "active_run"]
 
-@contextmanager
+
+class ExperimentStore(Protocol):
+    """What experiment lookups need: the ``mlflow`` module (global URI) or an ``MlflowClient``."""
+
+    def get_experiment_by_name(self, name: str) -> Any: ...
+
+    def create_experiment(self, name: str) -> str: ...
+
+
+class ChildRunReport(Protocol):
+    """Output a caller adds around the create call (the stderr report of training)."""
+
+    def created(self, run_id: str) -> None: ...
+
+    def failed(self, error: Exception) -> None: ...
+
+
+class _NoReport:
+    """Reports nothing (create_child_run has no output)."""
+
+    def created(self, run_id: str) -> None:
+        """Nothing to say."""
+
+    def failed(self, error: Exception) -> None:
+        """Nothing to say; the error propagates or is retried by the policy."""
+
+
+NO_REPORT: ChildRunReport = _NoReport()
+
+
+@dataclass(frozen=True)
+class ChildRunPolicy:
+    """How one child-run creator differs from another (legacy-core §6.1).
+
+    | field | ``TRIAL_CHILD_RUN`` (create_child_run) | ``TRAINING_CHILD_RUN`` (mlflow_setup) |
+    |---|---|---|
+    | ``azure_trial_tags`` | ``"azure_uri"``: only when the global URI is Azure ML | ``"always"`` |
+    | ``trial_tag`` | ``"always"`` (``str(n)``, even ``"None"``) | ``"if_given"`` (not None) |
+    | ``experiment_sources`` | parent, name (global URI), active run | parent, name (client's URI) |
+    | ``on_create_error`` | ``"retry_without_tags"`` (F2) | ``"raise"`` |
+    | ``rereads`` | True: child re-read; Azure: parent re-read, tag check/repair | False |
+    | ``report`` | ``NO_REPORT`` | stderr lines (training-only) |
+
+    ``azure_trial_tags`` also governs the ``mlflow.runName`` create tag (it travels with the Azure
+    trial tags). Not policy but arguments: the run name (``trial_<n>`` for create_child_run), the
+    tracking URI of the client (``None``: global) and ``fold_idx`` (``None``: no fold tag).
+    """
+
+    azure_trial_tags: Literal["azure_uri", "always"]
+    trial_tag: Literal["always", "if_given"]
+    experiment_sources: tuple[ExperimentSource, ...]
+    on_create_error: Literal["retry_without_tags", "raise"]
+    rereads: bool
+    report: ChildRunReport = NO_REPORT
+
+
+#: ``create_child_run``: the trial subprocess's child run.
+TRIAL_CHILD_RUN = ChildRunPolicy(
+    azure_trial_tags="azure_uri",
+    trial_tag="always",
+    experiment_sources=("parent", "name", "active_run"),
+    on_create_error="retry_without_tags",
+    rereads=True,
+)
+
+
+def is_azure_uri() -> bool:
+    """The global tracking URI points at Azure ML (``azureml`` in it, ignoring case)."""
+    return "azureml" in mlflow.get_tracking_uri().lower()
+
+
+# -- experiment resolution -------------------------------------------------------------------------
+def _named_experiment_id(store: ExperimentStore, experiment_name: str) -> Optional[str]:
+    """Id of the named experiment (a deleted one counts), None without a match."""
+    experiment = store.get_experiment_by_name(experiment_name)
+    return None if experiment is None else str(experiment.experiment_id)
+
+
+def first_experiment_id(
+    sources: tuple[ExperimentSource, ...],
+    client: MlflowClient,
+    *,
+    parent_run_id: Optional[str] = None,
+    experiment_name: Optional[str] = None,
+    active_run: Callable[[], Any] = mlflow.active_run,
+) -> Optional[str]:
+    """The first non-empty experiment id from ``sources``, in order; a failing source is skipped.
+
+    ``parent``: the parent run's experiment (``client.get_run``); ``name``: the client's by-name
+    lookup; ``active_run``: the experiment of the run ``active_run()`` returns.
+    """
+    lookups: dict[ExperimentSource, Callable[[], Optional[str]]] = {
+        "parent": lambda: str(client.get_run(parent_run_id).info.experiment_id) if parent_run_id else None,
+        "name": lambda: _named_experiment_id(client, experiment_name) if experiment_name else None,
+        "active_run": lambda: _run_experiment_id(active_run()),
+    }
+    for source in sources:
+        try:
+            experiment_id = lookups[source]()
+        except Exception as exc:
+            logger.warning("Experiment from %s unavailable: %s", source, exc)
+            continue
+        if experiment_id:
+            return experiment_id
+    return None
+
+
+def _run_experiment_id(run: Any) -> Optional[str]:
+    return None if run is None else str(run.info.experiment_id)
+
+
+def experiment_or_create(store: ExperimentStore, experiment_name: str) -> str:
+    """Id of the named experiment (a deleted one counts), created when missing; errors propagate."""
+    existing = _named_experiment_id(store, experiment_name)
+    return existing if existing is not None else store.create_experiment(experiment_name)
+
+
+def standalone_experiment_id(client: MlflowClient, experiment_name: str, parent_run_id: Optional[str]) -> str:
+    """Experiment of a standalone run (create_training_mlflow_run, legacy-core §2.1 steps 3-4).
+
+    The named experiment on the client, created if missing; when that fails, the global URI's
+    lookup, else RuntimeError. A readable parent then overrides it (the named one may have been
+    created all the same).
+    """
+    try:
+        named = experiment_or_create(client, experiment_name)
+    except Exception as exc:
+        logger.warning("Client experiment lookup failed (%s); trying the global URI", exc)
+        fallback = _named_experiment_id(mlflow, experiment_name)
+        if fallback is None:
+            raise RuntimeError(
+                f"Could not get experiment: {experiment_name}. Ensure MLflow is configured via "
+                "infrastructure.tracking.mlflow.setup.setup_mlflow()"
+            ) from exc
+        named = fallback
+    return first_experiment_id(("parent",), client, parent_run_id=parent_run_id) or named
+
+
+# -- tags ------------------------------------------------------------------------------------------
+def child_run_tags(
+    policy: ChildRunPolicy,
+    parent_run_id: str,
+    run_name: str,
+    trial_number: Any,
+    fold_idx: Optional[int],
+    caller_tags: Optional[Dict[str, str]],
+) -> Dict[str, str]:
+    """The create tags of a child run: parent, trial, fold, Azure trial tags + run name, caller's.
+
+    The caller's tags go last, so the caller wins on every key (the parent tag included).
+    """
+    tags: Dict[str, str] = {_PARENT_TAG: parent_run_id}
+    if policy.trial_tag == "always" or trial_number is not None:
+        tags["trial_number"] = str(trial_number)
+    if fold_idx is not None:
+        tags["fold_idx"] = str(fold_idx)
+    if policy.azure_trial_tags == "always" or is_azure_uri():
+        tags["azureml.runType"] = "trial"
+        tags["azureml.trial"] = "true"
+        tags[_RUN_NAME_TAG] = run_name
+    if caller_tags:
+        tags.update(caller_tags)
+    return tags
+
+
+# -- creation --------------------------------------------------------------------------------------
+def create_run_with_tags(
+    client: MlflowClient,
+    experiment_id: str,
+    run_name: str,
+    tags: Dict[str, str],
+    on_error: Literal["retry_without_tags", "raise"],
+    before: Optional[Callable[[], None]] = None,
+    check: Optional[Callable[[str], None]] = None,
+) -> Any:
+    """Create a run (RUNNING, not started) with ``tags``.
+
+    ``before`` (ahead of ``create_run``) and ``check`` (given the new run id) run inside the same
+    guard, so their errors count as a failed create.
+
+    On any error: ``"raise"`` re-raises; ``"retry_without_tags"`` (F2) creates the run without
+    tags and sets them one by one, skipping failing ones (a run created before the error stays:
+    two runs then exist). F2's own create failing propagates.
+    """
+    try:
+        if before is not None:
+            before()
+        run = client.create_run(experiment_id=experiment_id, tags=tags, run_name=run_name)
+        if check is not None:
+            check(run.info.run_id)
+        return run
+    except Exception as exc:
+        if on_error == "raise":
+            logger.error("Could not create MLflow run %r: %s", run_name, exc)
+            raise
+        logger.warning("Creating the run with tags failed (%s); retrying without tags", exc)
+    run = client.create_run(experiment_id=experiment_id, run_name=run_name)
+    for key, value in tags.items():
+        try:
+            client.set_tag(run.info.run_id, key, value)
+        except Exception as tag_exc:
+            logger.warning("Could not set tag %s: %s", key, tag_exc)
+    return run
+
+
+def _create_child(
+    policy: ChildRunPolicy,
+    client: MlflowClient,
+    experiment_id: str,
+    parent_run_id: str,
+    run_name: str,
+    trial_number: Any,
+    fold_idx: Optional[int],
+    caller_tags: Optional[Dict[str, str]],
+) -> Any:
+    """Tags, the Azure parent re-read (``rereads``), then create G under the policy."""
+    tags = child_run_tags(policy, parent_run_id, run_name, trial_number, fold_idx, caller_tags)
+    azure_rereads = policy.rereads and is_azure_uri()
+    if azure_rereads:
+        # Azure re-reads the parent and prefers its experiment if it differs.
+        experiment_id = first_experiment_id(("parent",), client, parent_run_id=parent_run_id) or experiment_id
+
+    def check(child_run_id: str) -> None:
+        created = client.get_run(child_run_id)
+        logger.info(
+            "Created child run %s... (parent tag: %s)", child_run_id[:12], created.data.tags.get(_PARENT_TAG)
+        )
+        if azure_rereads and client.get_run(child_run_id).data.tags.get(_PARENT_TAG) != parent_run_id:
+            logger.warning("Azure ML: repairing the parent tag of child run %s...", child_run_id[:12])
+            client.set_tag(child_run_id, _PARENT_TAG, parent_run_id)
+
+    def announce() -> None:
+        # Inside the guard of G: parent_run_id=None diverts into F2 (or re-raises) here.
+        logger.info(
+            "Creating child run %s for parent %s... in %s", run_name, parent_run_id[:12], experiment_id
+        )
+
+    try:
+        run = create_run_with_tags(
+            client,
+            experiment_id,
+            run_name,
+            tags,
+            policy.on_create_error,
+            announce,
+            check if policy.rereads else None,
+        )
+    except Exception as exc:
+        policy.report.failed(exc)
+        raise
+    policy.report.created(run.info.run_id)
+    return run
+
+
+def create_child_run_with(
+    policy: ChildRunPolicy, parent_run_id: str, run_name: str, *, experiment_name: Optional[str] = None,
+    tags: Optional[Dict[str, str]] = None, trial_number: Any = None, fold_idx: Optional[int] = None,
+    tracking_uri: Optional[str] = None,
+) -> tuple[str, Any]:  # fmt: skip
+    """Create a child run (RUNNING, not started) under ``policy``; return ``(run_id, Run)``.
+
+    The client uses ``tracking_uri`` (``None``: the global URI). Without an experiment id from
+    the policy's sources, raises RuntimeError.
+    """
+    client = MlflowClient(tracking_uri=tracking_uri)
+    experiment_id = first_experiment_id(
+        policy.experiment_sources, client, parent_run_id=parent_run_id, experiment_name=experiment_name
+    )
+    if not experiment_id:
+        raise RuntimeError(
+            f"Could not determine experiment ID from parent run {parent_run_id} "
+            f"or experiment name {experiment_name}"
+        )
+    run = _create_child(policy, client, experiment_id, parent_run_id, run_name, trial_number, fold_idx, tags)
+    run_id: str = run.info.run_id
+    return run_id, run
+
+
+# Two shapes (seed step 2.1): a context manager by default, ``(run_id, Run)`` with return_tuple=True.
+@overload
+def create_child_run(
+    parent_run_id: str, trial_number: str, experiment_name: Optional[str] = None,
+    additional_tags: Optional[dict[str, str]] = None, return_tuple: Literal[False] = False,
+) -> AbstractContextManager[Any]: ...  # fmt: skip
+
+
+@overload
+def create_child_run(
+    parent_run_id: str, trial_number: str, experiment_name: Optional[str] = None,
+    additional_tags: Optional[dict[str, str]] = None, *, return_tuple: Literal[True],
+) -> tuple[str, Any]: ...  # fmt: skip
+
+
 def create_child_run(
     parent_run_id: str,
     trial_number: str,
     experiment_name: Optional[str] = None,
     additional_tags: Optional[dict[str, str]] = None,
-) -> Iterator[Any]:
-    """Create and start a child run named ``trial_<trial_number>``; end it on exit.
+    return_tuple: bool = False,
+) -> AbstractContextManager[Any] | tuple[str, Any]:
+    """Create a child run named ``trial_<trial_number>`` under :data:`TRIAL_CHILD_RUN`.
 
-    Yields None on the happy path (the child is the active fluent run and is ended FINISHED on
-    exit, even when the body raised) and an ``ActiveRun`` on the F1/F3 fallbacks.
+    Default: a context manager that starts the child and ends it on exit. It yields None on the
+    happy path (the child is the active fluent run and is ended FINISHED on exit, even when the
+    body raised) and an ``ActiveRun`` on the F1/F3 fallbacks. Nothing happens before ``with``.
+
+    ``return_tuple=True``: create the same child without starting it and return
+    ``(run_id, Run)`` at once; with no experiment id this raises RuntimeError (there is no F1).
     """
-    # Step 1: default client on the global URI; Azure branch chosen by the global URI.
-    client = MlflowClient()
-    tracking_uri = mlflow.get_tracking_uri()
-    is_azure = "azureml" in tracking_uri.lower()
-
-    # Step 2: experiment id, first non-empty of parent -> fluent by name -> fluent active run.
-    experiment_id: Optional[str] = None
-    try:
-        parent_run = client.get_run(parent_run_id)
-        experiment_id = parent_run.info.experiment_id
-        logger.debug("Experiment %s taken from parent run %s...", experiment_id, parent_run_id[:12])
-    except Exception as exc:
-        logger.warning("Could not read parent run: %s", exc)
-
-    if not experiment_id and experiment_name:
-        try:
-            experiment = mlflow.get_experiment_by_name(experiment_name)
-            if experiment is not None:
-                experiment_id = experiment.experiment_id
-        except Exception as exc:
-            logger.warning("Could not look up experiment %r: %s", experiment_name, exc)
-
-    if not experiment_id:
-        try:
-            active = mlflow.active_run()
-            if active is not None:
-                experiment_id = active.info.experiment_id
-        except Exception as exc:
-            logger.warning("Could not read the active run: %s", exc)
-
     run_name = f"trial_{trial_number}"
+    if return_tuple:
+        return create_child_run_with(
+            TRIAL_CHILD_RUN,
+            parent_run_id,
+            run_name,
+            experiment_name=experiment_name,
+            tags=additional_tags,
+            trial_number=trial_number,
+        )
+    return _started_child_run(parent_run_id, trial_number, run_name, experiment_name, additional_tags)
 
-    # Step 3 (F1): no experiment -> an independent fluent run; no Azure tags, no additional tags.
+
+@contextmanager
+def _started_child_run(
+    parent_run_id: str,
+    trial_number: str,
+    run_name: str,
+    experiment_name: Optional[str],
+    additional_tags: Optional[dict[str, str]],
+) -> Iterator[Any]:
+    """create_child_run's context manager (legacy-core §1.1 steps 1-10)."""
+    client = MlflowClient()
+    experiment_id = first_experiment_id(
+        TRIAL_CHILD_RUN.experiment_sources,
+        client,
+        parent_run_id=parent_run_id,
+        experiment_name=experiment_name,
+    )
+
+    # F1: no experiment -> an independent fluent run; no Azure tags, no additional tags.
     if not experiment_id:
         # Unguarded slice: parent_run_id=None raises TypeError here (escapes, no run created).
-        logger.warning(
-            "Could not determine experiment ID for parent run %s...; starting an independent run",
-            parent_run_id[:12],
-        )
+        logger.warning("No experiment for parent run %s...; starting an independent run", parent_run_id[:12])
         with mlflow.start_run(run_name=run_name) as independent_run:
             try:
                 mlflow.set_tag(_PARENT_TAG, parent_run_id)
@@ -91,83 +395,27 @@ def create_child_run(
             yield independent_run
         return
 
-    # Step 4: tags in insertion order; additional_tags last, so the caller wins on every key.
-    tags: Dict[str, str] = {
-        _PARENT_TAG: parent_run_id,
-        "trial_number": str(trial_number),
-    }
-    if is_azure:
-        tags["azureml.runType"] = "trial"
-        tags["azureml.trial"] = "true"
-        tags[_RUN_NAME_TAG] = run_name
-    if additional_tags:
-        tags.update(additional_tags)
+    child_run_id = _create_child(
+        TRIAL_CHILD_RUN, client, experiment_id, parent_run_id, run_name, trial_number, None, additional_tags
+    ).info.run_id
 
-    # Step 5: Azure re-reads the parent and prefers its experiment if it differs.
-    if is_azure:
-        try:
-            azure_parent = client.get_run(parent_run_id)
-            if azure_parent.info.experiment_id != experiment_id:
-                experiment_id = azure_parent.info.experiment_id
-        except Exception as exc:
-            logger.warning("Azure ML: could not re-read the parent run: %s", exc)
-
-    # Step 6 (G): create with tags, re-read, Azure tag repair.
-    child_run_id: str
-    try:
-        # Guarded slice: parent_run_id=None diverts into F2 before anything is created.
-        logger.info(
-            "Creating child run %s for parent %s... in experiment %s",
-            run_name,
-            parent_run_id[:12],
-            experiment_id,
-        )
-        child_run = client.create_run(experiment_id=experiment_id, tags=tags, run_name=run_name)
-        child_run_id = child_run.info.run_id
-        created = client.get_run(child_run_id)
-        logger.info(
-            "Created child run %s... (parent tag: %s)",
-            child_run_id[:12],
-            created.data.tags.get(_PARENT_TAG),
-        )
-        if is_azure:
-            verified = client.get_run(child_run_id)
-            if verified.data.tags.get(_PARENT_TAG) != parent_run_id:
-                logger.warning("Azure ML: repairing the parent tag of child run %s...", child_run_id[:12])
-                client.set_tag(child_run_id, _PARENT_TAG, parent_run_id)
-    except Exception as exc:
-        # Step 7 (F2): create without tags, then set each tag; a failing create surfaces at entry.
-        # If the create in G had succeeded, its run is left behind: two runs exist.
-        logger.warning("Creating the child run with tags failed (%s); retrying without tags", exc)
-        child_run = client.create_run(experiment_id=experiment_id, run_name=run_name)
-        child_run_id = child_run.info.run_id
-        for key, value in tags.items():
-            try:
-                client.set_tag(child_run_id, key, value)
-            except Exception as tag_exc:
-                logger.warning("Could not set tag %s on child run: %s", key, tag_exc)
-
-    # Step 8: start the created child as the active fluent run.
+    # Start the created child as the active fluent run.
     try:
         # Guarded slice: parent_run_id=None diverts into F3 before the child is started.
         logger.info("Starting child run %s... (parent %s...)", child_run_id[:12], parent_run_id[:12])
         mlflow.start_run(run_id=child_run_id)
-        if is_azure:
-            active_child = mlflow.active_run()
+        if is_azure_uri():
+            # Azure re-reads the started child (a store call whose failure diverts into F3).
             started = client.get_run(child_run_id)
-            logger.info(
-                "Azure ML: active run %s, child status %s",
-                active_child.info.run_id if active_child is not None else None,
-                started.info.status,
-            )
+            logger.info("Azure ML: child status %s", started.info.status)
     except Exception as exc:
-        # Step 9 (F3): an unrelated fluent run named NAME; the created child stays RUNNING.
+        # F3: an unrelated fluent run named NAME; the created child stays RUNNING.
         logger.warning("Could not start child run %s (%s); starting %s instead", child_run_id, exc, run_name)
         with mlflow.start_run(run_name=run_name) as fallback_run:
             yield fallback_run
         return
 
-    # Step 10: happy path yields None; the top run always ends FINISHED, then errors re-raise.
+    # Happy path yields None; the top run always ends FINISHED, then errors re-raise.
     try:
         yield None
     finally:
@@ -189,8 +437,7 @@ def create_run_safe(
         run_tags = dict(tags) if tags else {}
         if parent_run_id:
             run_tags[_PARENT_TAG] = parent_run_id
-        client = MlflowClient()
-        run = client.create_run(experiment_id=experiment_id, tags=run_tags, run_name=run_name)
+        run = create_run_with_tags(MlflowClient(), experiment_id, run_name, run_tags, "raise")
         run_id: str = run.info.run_id
         return run_id
     except Exception as exc:
@@ -201,15 +448,10 @@ def create_run_safe(
 def get_or_create_experiment(experiment_name: str) -> Optional[str]:
     """Return the id of the named experiment (a deleted one counts), creating it if missing.
 
-    Returns None on any error.
+    Uses the global URI (fluent API). Returns None on any error.
     """
     try:
-        experiment = mlflow.get_experiment_by_name(experiment_name)
-        if experiment is not None:
-            existing_id: str = experiment.experiment_id
-            return existing_id
-        created_id: str = mlflow.create_experiment(experiment_name)
-        return created_id
+        return experiment_or_create(mlflow, experiment_name)
     except Exception as exc:
         logger.warning("Could not get or create experiment %r: %s", experiment_name, exc)
         return None
@@ -220,34 +462,17 @@ def resolve_experiment_id(
     parent_run_id: Optional[str] = None,
     active_run: Optional[Any] = None,
 ) -> Optional[str]:
-    """Resolve an experiment id: parent run (even if empty), fluent by name, then ``active_run``.
+    """Resolve an experiment id: parent run, by name (global URI), then ``active_run``'s.
 
     ``active_run`` is the argument only; ``mlflow.active_run()`` is never consulted.
     """
-    client = MlflowClient()
-
-    if parent_run_id:
-        try:
-            parent_experiment_id: str = client.get_run(parent_run_id).info.experiment_id
-            return parent_experiment_id
-        except Exception as exc:
-            logger.debug("Could not read parent run: %s", exc)
-
-    if experiment_name:
-        try:
-            experiment = mlflow.get_experiment_by_name(experiment_name)
-            if experiment is not None:
-                named_experiment_id: str = experiment.experiment_id
-                return named_experiment_id
-        except Exception as exc:
-            logger.debug("Could not look up experiment %r: %s", experiment_name, exc)
-
-    if active_run:
-        try:
-            active_experiment_id: str = active_run.info.experiment_id
-            return active_experiment_id
-        except Exception as exc:
-            logger.debug("Could not read the experiment of the given active run: %s", exc)
-
-    logger.warning("Could not resolve an experiment id")
-    return None
+    experiment_id = first_experiment_id(
+        ("parent", "name", "active_run"),
+        MlflowClient(),
+        parent_run_id=parent_run_id,
+        experiment_name=experiment_name,
+        active_run=lambda: active_run or None,
+    )
+    if experiment_id is None:
+        logger.warning("Could not resolve an experiment id")
+    return experiment_id
