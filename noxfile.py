@@ -16,7 +16,7 @@ PYTHON = "3.11"
 CONSTRAINTS = ("-c", "constraints.txt")
 LINT_PATHS = ("src", "tests", "benchmarks", "pipeline_demo", "mutation_gate", "noxfile.py", "conftest.py")
 TYPED_PATHS = ("src", "pipeline_demo", "mutation_gate")
-# The modules the consolidation rewrites: the golden suite alone must cover >= 95% of their branches.
+# The modules the consolidation rewrites: the golden suite alone must cover >= 95% of each one's branches.
 CONSOLIDATED = (
     "src/infrastructure/tracking/mlflow/runs.py",
     "src/training/execution/mlflow_setup.py",
@@ -62,7 +62,8 @@ def tests(session: nox.Session) -> None:
     session.run("coverage", "erase")
     xdist = ("-n", "2", "--dist", "loadgroup")
     session.run("pytest", "tests/golden", *xdist, "--cov", "--cov-branch", "--cov-report=", *session.posargs)
-    session.run("coverage", "report", f"--include={','.join(CONSOLIDATED)}", "--fail-under=95")
+    for module in CONSOLIDATED:
+        session.run("coverage", "report", f"--include={module}", "--fail-under=95")
     session.run(
         "pytest",
         "tests/unit",

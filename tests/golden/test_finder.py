@@ -250,10 +250,18 @@ def test_run_name_tag_finds_the_run_for_a_context_carrying_run_name(tracking_sto
     """A non-NamingContext context with a ``run_name``, empty stage/model/env/spec_fp and a variant
     no run carries: P4 and P5 miss, P6 finds ``older`` by its run name (not the newest run)."""
     _arrange(tracking_store.client)
-    context = SimpleNamespace(
-        stage=None, model="", environment="", spec_fp=None, variant=99, run_name="older"
-    )
-    golden.check(result=_find(context=context, run_key_hash=RUN_KEY_HASH))
+    golden.check(result=_find(context=_context_carrying_run_name("older"), run_key_hash=RUN_KEY_HASH))
+
+
+def test_run_name_tag_miss_falls_through_to_the_most_recent_run(tracking_store, golden):
+    """The same context, but no run carries its ``run_name``: P6 misses and P7 takes the newest."""
+    _arrange(tracking_store.client)
+    golden.check(result=_find(context=_context_carrying_run_name("nobody"), run_key_hash=RUN_KEY_HASH))
+
+
+def _context_carrying_run_name(run_name: str) -> SimpleNamespace:
+    """A non-NamingContext context whose P5 filter matches no run (variant 99), with a run name."""
+    return SimpleNamespace(stage=None, model="", environment="", spec_fp=None, variant=99, run_name=run_name)
 
 
 # -- P7 most_recent_fallback -----------------------------------------------------------------------
