@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 import mlflow
 import pytest
@@ -14,7 +13,7 @@ from pytest_mock import MockerFixture
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.tracking.mlflow.trackers.conversion_tracker import MLflowConversionTracker
-from unit._helpers import tracker_project
+from unit._helpers import stored, tracker_project
 
 SOURCE = "1" * 32
 PARENT = "2" * 32
@@ -40,10 +39,6 @@ def tracker(project: Path) -> MLflowConversionTracker:
 @pytest.fixture
 def context() -> NamingContext:
     return NamingContext("conversion", "bert", "local", parent_training_id=SOURCE, conv_fp=CONV_FP)
-
-
-def stored(run: Any) -> Any:
-    return MlflowClient().get_run(run.info.run_id)
 
 
 def test_conversion_run_tags(
