@@ -59,6 +59,13 @@ def _lines(text: str) -> list[str]:
     return text.splitlines()
 
 
+def _lines_under(actual: dict[str, Any], header: str, count: int) -> list[str]:
+    """The ``count`` lines tree_diff prints right below ``header`` for ``_sweep()`` against ``actual``."""
+    lines = _lines(tree_diff(_sweep(), actual))
+    start = lines.index(header) + 1
+    return lines[start : start + count]
+
+
 # --- render_tree -------------------------------------------------------------------------------
 
 
@@ -153,9 +160,7 @@ def test_tree_diff_marks_a_changed_tag_under_its_run() -> None:
     actual = _sweep()
     actual["runs"][1]["tags"]["code.stage"] = "hpo"
     actual["runs"][1]["tags"]["mlflow.runName"] = "trial-0"
-    lines = _lines(tree_diff(_sweep(), actual))
-    run_line = lines.index('~     run-2 "trial_0" FINISHED')
-    assert lines[run_line + 1 : run_line + 3] == [
+    assert _lines_under(actual, '~     run-2 "trial_0" FINISHED', 2) == [
         '~         tags.code.stage: <absent> -> "hpo"',
         '~         tags.mlflow.runName: "trial_0" -> "trial-0"',
     ]
@@ -172,9 +177,7 @@ def test_tree_diff_keeps_unchanged_runs_unmarked() -> None:
 def test_tree_diff_lists_status_name_and_parent_changes_in_a_fixed_order() -> None:
     actual = _sweep()
     actual["runs"][3].update(name="trial_x", status="FAILED", parent=None)
-    lines = _lines(tree_diff(_sweep(), actual))
-    run_line = lines.index('~   run-4 "trial_x" FAILED')
-    assert lines[run_line + 1 : run_line + 4] == [
+    assert _lines_under(actual, '~   run-4 "trial_x" FAILED', 3) == [
         '~       name: "trial_1" -> "trial_x"',
         '~       status: "FINISHED" -> "FAILED"',
         '~       parent: "run-1" -> null',
@@ -225,9 +228,7 @@ def test_tree_diff_lists_param_and_metric_changes() -> None:
     actual = _sweep()
     actual["runs"][1]["params"] = {"lr": "0.2", "epochs": "3"}
     actual["runs"][1]["metrics"] = {"loss": [0.5]}
-    lines = _lines(tree_diff(_sweep(), actual))
-    run_line = lines.index('~     run-2 "trial_0" FINISHED')
-    assert lines[run_line + 1 : run_line + 4] == [
+    assert _lines_under(actual, '~     run-2 "trial_0" FINISHED', 3) == [
         '~         params.epochs: <absent> -> "3"',
         '~         params.lr: "0.1" -> "0.2"',
         "~         metrics.loss: [0.5, 0.4] -> [0.5]",
