@@ -22,13 +22,6 @@ from scenario_support import make_config_dir, printed
 from infrastructure.naming.context import NamingContext
 from training.execution.tags import apply_lineage_tags
 
-LINEAGE_FIELDS = (
-    "hpo_study_key_hash",
-    "hpo_trial_key_hash",
-    "hpo_trial_run_id",
-    "hpo_refit_run_id",
-    "hpo_sweep_run_id",
-)
 FULL_LINEAGE: dict[str, Any] = {
     "hpo_study_key_hash": "study-hash-1",
     "hpo_trial_key_hash": "trial-hash-1",
@@ -36,6 +29,8 @@ FULL_LINEAGE: dict[str, Any] = {
     "hpo_refit_run_id": "refit-run-1",
     "hpo_sweep_run_id": "sweep-run-1",
 }
+#: The lineage fields in the order the legacy helpers read them (FULL_LINEAGE's key order).
+LINEAGE_FIELDS = tuple(FULL_LINEAGE)
 
 #: tags.yaml contents by name: a dict is dumped as YAML, a str is written verbatim.
 TAGS_YAML: dict[str, dict[str, Any] | str] = {

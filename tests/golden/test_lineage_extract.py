@@ -21,6 +21,9 @@ FULL_TAGS = {
     "code.lineage.hpo_sweep_run_id": "tag-sweep-run",
 }
 
+#: Truthy top-level hashes: the record's own values, which win over its tags.
+TOP_LEVEL_HASHES = {"study_key_hash": "study-hash", "trial_key_hash": "trial-hash"}
+
 
 def _extract(best_model: dict[str, Any]) -> dict[str, Any]:
     before = copy.deepcopy(best_model)
@@ -34,23 +37,13 @@ def _extract(best_model: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_extract_full_record_prefers_top_level_hashes(tracking_store, golden):
-    best_model = {
-        "study_key_hash": "study-hash",
-        "trial_key_hash": "trial-hash",
-        "trial_run_id": "trial-run",
-        "run_id": "refit-run",
-        "tags": dict(FULL_TAGS),
-    }
+    best_model = {**TOP_LEVEL_HASHES, "trial_run_id": "trial-run", "run_id": "refit-run"}
+    best_model["tags"] = dict(FULL_TAGS)
     golden.check(result=_extract(best_model))
 
 
 def test_extract_record_without_tags_has_no_sweep_id(tracking_store, golden):
-    best_model = {
-        "study_key_hash": "study-hash",
-        "trial_key_hash": "trial-hash",
-        "trial_run_id": "t",
-        "run_id": "r",
-    }
+    best_model = {**TOP_LEVEL_HASHES, "trial_run_id": "t", "run_id": "r"}
     golden.check(result=_extract(best_model))
 
 

@@ -10,6 +10,7 @@ values, experiment names without single quotes).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -118,12 +119,55 @@ def _draw_tags(rng: random.Random, run_name: str, store: _Store) -> tuple[Any, d
     return {k: pool[k][1] for k in chosen}, {"kind": "given", "keys": {k: pool[k][0] for k in chosen}}
 
 
-@pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
-def test_create_training_mlflow_run_seeded(tracking_store, golden, capsys, seed):
+def _draw_run(
+    tracking_store: Any, seed: int, experiment: str, parent_states: tuple[str, ...]
+) -> tuple[random.Random, _Store, str, Any, dict[str, Any] | None]:
+    """The draws every run-creation case starts with, in this order: store states, run name, tags.
+
+    Returns the generator (for the scenario's further draws), the arranged store, the run name,
+    the tags and their symbolic description.
+    """
     rng = random.Random(seed)
-    store = _Store(tracking_store, rng, "train", CTM_PARENTS)
+    store = _Store(tracking_store, rng, experiment, parent_states)
     run_name = rng.choice(RUN_NAMES)
     tags, tags_case = _draw_tags(rng, run_name, store)
+    return rng, store, run_name, tags, tags_case
+
+
+def _case(store: _Store, run_name: str, tags_case: dict[str, Any] | None, **drawn: Any) -> dict[str, Any]:
+    """The drawn case in result order: store states, run name, tags, then ``drawn`` as given."""
+    return {**store.case(), "run_name": run_name, "tags": tags_case, **drawn}
+
+
+def _check_call(
+    golden: Any,
+    capsys: Any,
+    case: dict[str, Any],
+    tags: Any,
+    state_after: Callable[[], dict[str, Any]],
+    function: Callable[..., Any],
+    /,
+    *args: Any,
+    **kwargs: Any,
+) -> None:
+    """Call ``function`` under the golden capture and check the case, the outcome, whether the
+    caller's ``tags`` were left alone, ``state_after()`` (read after the call) and what it printed."""
+    tags_before = None if tags is None else dict(tags)
+    outcome = captured_call(golden, function, *args, **kwargs)
+    golden.check(
+        result={
+            "case": case,
+            **outcome,
+            "tags_unchanged": tags == tags_before,
+            **state_after(),
+            "printed": printed_canonical(capsys),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
+def test_create_training_mlflow_run_seeded(tracking_store, golden, capsys, seed):
+    rng, store, run_name, tags, tags_case = _draw_run(tracking_store, seed, "train", CTM_PARENTS)
     run_id_choice = rng.choice([None, None, None, None, "bystander", "unknown", "empty"])
     run_id = {"bystander": store.bystander, "unknown": UNKNOWN_RUN_ID, "empty": ""}.get(str(run_id_choice))
     create_as_child = _maybe(rng, 0.3)
@@ -141,21 +185,17 @@ def test_create_training_mlflow_run_seeded(tracking_store, golden, capsys, seed)
         index_args = {}
     elif index_choice != "all":
         index_args[index_choice.removeprefix("no_")] = None
-    case = {
-        **store.case(),
-        "run_name": run_name,
-        "tags": tags_case,
-        "run_id": run_id_choice,
-        "create_as_child": create_as_child,
-        "trial_number": trial_number,
-        "fold_idx": fold_idx,
-        "tracking_uri": uri_choice,
-        "index": index_choice,
-        "context": context_name,
-    }
-    tags_before = None if tags is None else dict(tags)
-    outcome = captured_call(
+    case = _case(
+        store, run_name, tags_case, run_id=run_id_choice, create_as_child=create_as_child,
+        trial_number=trial_number, fold_idx=fold_idx, tracking_uri=uri_choice, index=index_choice,
+        context=context_name,
+    )
+    _check_call(
         golden,
+        capsys,
+        case,
+        tags,
+        lambda: {"index": read_index(config_dir), "cache": cache_listing(config_dir)},
         create_training_mlflow_run,
         "train",
         run_name,
@@ -168,37 +208,22 @@ def test_create_training_mlflow_run_seeded(tracking_store, golden, capsys, seed)
         create_as_child=create_as_child,
         **index_args,
     )
-    golden.check(
-        result={
-            "case": case,
-            **outcome,
-            "tags_unchanged": tags == tags_before,
-            "index": read_index(config_dir),
-            "cache": cache_listing(config_dir),
-            "printed": printed_canonical(capsys),
-        }
-    )
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
 def test_create_training_child_run_seeded(tracking_store, golden, capsys, seed):
-    rng = random.Random(seed)
-    store = _Store(tracking_store, rng, "hpo_named", CHILD_PARENTS)
-    run_name = rng.choice(RUN_NAMES)
-    tags, tags_case = _draw_tags(rng, run_name, store)
+    rng, store, run_name, tags, tags_case = _draw_run(tracking_store, seed, "hpo_named", CHILD_PARENTS)
     trial_number, fold_idx = rng.choice(TRIALS), rng.choice(FOLDS)
     uri_choice = rng.choice(URI_CHOICES)
-    case = {
-        **store.case(),
-        "run_name": run_name,
-        "tags": tags_case,
-        "trial_number": trial_number,
-        "fold_idx": fold_idx,
-        "tracking_uri": uri_choice,
-    }
-    tags_before = None if tags is None else dict(tags)
-    outcome = captured_call(
+    case = _case(
+        store, run_name, tags_case, trial_number=trial_number, fold_idx=fold_idx, tracking_uri=uri_choice
+    )
+    _check_call(
         golden,
+        capsys,
+        case,
+        tags,
+        dict,
         create_training_child_run,
         "hpo_named",
         run_name,
@@ -207,14 +232,6 @@ def test_create_training_child_run_seeded(tracking_store, golden, capsys, seed):
         trial_number,
         fold_idx,
         store.uri(uri_choice),
-    )
-    golden.check(
-        result={
-            "case": case,
-            **outcome,
-            "tags_unchanged": tags == tags_before,
-            "printed": printed_canonical(capsys),
-        }
     )
 
 

@@ -11,6 +11,7 @@ case is part of the result, so each golden file says what it pins. Every store s
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 from _support_runs_helpers import (
@@ -36,6 +37,18 @@ def _seed_id(seed: int) -> str:
     return f"seed-{seed}"
 
 
+#: The store call each drawn fault makes fail.
+FAULTY_CALLS = {"lookup": "get_experiment_by_name", "create": "create_experiment", "get_run": "get_run"}
+
+
+def _use_drawn_uri_and_fault(tracking_store: Any, store_faults: Any, case: dict[str, Any]) -> None:
+    """Switch to the Azure URI if the case drew it, then make the drawn store call fail (if any)."""
+    if case["azure"]:
+        tracking_store.use_azureml()
+    if case["fault"] is not None:
+        store_faults.fail(FAULTY_CALLS[case["fault"]])
+
+
 @pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)
 def test_create_run_safe_seeded(tracking_store, golden, seed):
     case = create_run_safe_case(random.Random(seed))
@@ -59,12 +72,7 @@ def test_get_or_create_experiment_seeded(tracking_store, golden, store_faults, s
     arrange(tracking_store.client)
     if case["pre_create_name"]:
         tracking_store.client.create_experiment(case["name"])
-    if case["azure"]:
-        tracking_store.use_azureml()
-    if case["fault"] == "lookup":
-        store_faults.fail("get_experiment_by_name")
-    elif case["fault"] == "create":
-        store_faults.fail("create_experiment")
+    _use_drawn_uri_and_fault(tracking_store, store_faults, case)
     returned = get_or_create_outcome(golden, case["name"])
     golden.check(result={"case": case, "returned_experiment": returned})
 
@@ -78,12 +86,7 @@ def test_resolve_experiment_id_seeded(tracking_store, golden, store_faults, seed
     given = active_run_argument(case["active_run"], tracking_store.client, known)
     if case["fluent_run_active"]:
         start_fluent_run(str(tracking_store.client.create_experiment("fluent")), "fluent")
-    if case["azure"]:
-        tracking_store.use_azureml()
-    if case["fault"] == "get_run":
-        store_faults.fail("get_run")
-    elif case["fault"] == "lookup":
-        store_faults.fail("get_experiment_by_name")
+    _use_drawn_uri_and_fault(tracking_store, store_faults, case)
     returned = resolve_outcome(
         golden,
         experiment_name=case["experiment_name"],

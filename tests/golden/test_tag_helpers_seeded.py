@@ -41,12 +41,21 @@ def _registry_location(rng: random.Random, tmp_path: Path, case: dict[str, Any])
     return None if via_cwd else config_dir
 
 
+def _drawn_case(rng: random.Random, tmp_path: Path, **inputs: Any) -> tuple[dict[str, Any], Path | None]:
+    """The case for the drawn ``inputs`` (copied before the call can change them) and a tags.yaml.
+
+    Returns the case (inputs first, then the registry drawn by ``_registry_location``) and the
+    config_dir argument.
+    """
+    case = {name: copy.deepcopy(value) for name, value in inputs.items()}
+    return case, _registry_location(rng, tmp_path, case)
+
+
 @SEEDS
 def test_add_training_tags_seeded(tracking_store, golden, seed):
     rng = random.Random(seed)
     tags = random_input_tags(rng)
-    case: dict[str, Any] = {"input": copy.deepcopy(tags)}
-    config_dir = _registry_location(rng, tracking_store.tmp_path, case)
+    case, config_dir = _drawn_case(rng, tracking_store.tmp_path, input=tags)
     training_type = rng.choice([None, "final", "continued", ""])
     case["training_type"] = training_type if training_type is not None else "(default)"
     if training_type is None:
@@ -62,12 +71,8 @@ def test_add_training_tags_with_lineage_seeded(tracking_store, golden, seed):
     tags = random_input_tags(rng)
     lineage = random_lineage(rng)
     run_name = rng.choice([None, "", f"final-run-{seed}"])
-    case: dict[str, Any] = {
-        "input": copy.deepcopy(tags),
-        "lineage": copy.deepcopy(lineage),
-        "run_name": run_name,
-    }
-    config_dir = _registry_location(rng, tracking_store.tmp_path, case)
+    tmp_path = tracking_store.tmp_path
+    case, config_dir = _drawn_case(rng, tmp_path, input=tags, lineage=lineage, run_name=run_name)
     returned = None
     with golden.capture():
         returned = add_training_tags_with_lineage(tags, lineage, run_name, config_dir)
@@ -83,8 +88,7 @@ def test_add_training_tags_with_lineage_seeded(tracking_store, golden, seed):
 def test_build_lineage_tags_dict_seeded(tracking_store, golden, seed):
     rng = random.Random(seed)
     lineage = random_lineage(rng)
-    case: dict[str, Any] = {"lineage": copy.deepcopy(lineage)}
-    config_dir = _registry_location(rng, tracking_store.tmp_path, case)
+    case, config_dir = _drawn_case(rng, tracking_store.tmp_path, lineage=lineage)
     returned = None
     with golden.capture():
         returned = _build_lineage_tags_dict(lineage, config_dir)
@@ -95,8 +99,7 @@ def test_build_lineage_tags_dict_seeded(tracking_store, golden, seed):
 @SEEDS
 def test_get_training_tag_keys_seeded(tracking_store, golden, seed):
     rng = random.Random(seed)
-    case: dict[str, Any] = {}
-    config_dir = _registry_location(rng, tracking_store.tmp_path, case)
+    case, config_dir = _drawn_case(rng, tracking_store.tmp_path)
     keys = None
     with golden.capture():
         keys = _get_training_tag_keys(config_dir)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 from textwrap import dedent
+from typing import Any
 
 import mlflow_golden
 
@@ -107,28 +108,20 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+def _run(command: list[str], cwd: Path, **options: Any) -> subprocess.CompletedProcess[str]:
+    """``command`` in ``cwd`` with its output captured as text; ``options`` go to subprocess.run."""
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, **options)
+
+
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """``python -m mlflow_golden ARGS`` in ``project``, as a user would run it."""
-    return subprocess.run(
-        [sys.executable, "-m", "mlflow_golden", *args],
-        cwd=project,
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=CLI_TIMEOUT_S,
-        check=False,
-    )
+    command = [sys.executable, "-m", "mlflow_golden", *args]
+    return _run(command, project, env=cli_env(), timeout=CLI_TIMEOUT_S, check=False)
 
 
 def git(repo: Path, *args: str) -> str:
-    completed = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return completed.stdout.strip()
+    command = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args]
+    return _run(command, repo, check=True).stdout.strip()
 
 
 def commit_all(repo: Path, message: str) -> str:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 from mlflow_golden.tree import render_tree, tree_diff
 
@@ -149,16 +152,50 @@ def test_tree_diff_of_equal_snapshots_says_no_differences_and_marks_nothing() ->
     assert not any(line[:1] in "~+-" for line in lines[2:])
 
 
-def test_tree_diff_marks_a_changed_tag_under_its_run() -> None:
+@pytest.mark.parametrize(
+    ("change", "header", "expected"),
+    [
+        pytest.param(
+            lambda sweep: sweep["runs"][1]["tags"].update({"code.stage": "hpo", "mlflow.runName": "trial-0"}),
+            '~     run-2 "trial_0" FINISHED',
+            [
+                '~         tags.code.stage: <absent> -> "hpo"',
+                '~         tags.mlflow.runName: "trial_0" -> "trial-0"',
+            ],
+            id="changed_tags",
+        ),
+        pytest.param(
+            lambda sweep: sweep["runs"][3].update(name="trial_x", status="FAILED", parent=None),
+            '~   run-4 "trial_x" FAILED',
+            [
+                '~       name: "trial_1" -> "trial_x"',
+                '~       status: "FINISHED" -> "FAILED"',
+                '~       parent: "run-1" -> null',
+            ],
+            id="status_name_and_parent_in_a_fixed_order",
+        ),
+        pytest.param(
+            lambda sweep: sweep["runs"][1].update(
+                params={"lr": "0.2", "epochs": "3"}, metrics={"loss": [0.5]}
+            ),
+            '~     run-2 "trial_0" FINISHED',
+            [
+                '~         params.epochs: <absent> -> "3"',
+                '~         params.lr: "0.1" -> "0.2"',
+                "~         metrics.loss: [0.5, 0.4] -> [0.5]",
+            ],
+            id="params_and_metrics",
+        ),
+    ],
+)
+def test_tree_diff_lists_field_changes_under_the_changed_run(
+    change: Callable[[dict[str, Any]], None], header: str, expected: list[str]
+) -> None:
     actual = _sweep()
-    actual["runs"][1]["tags"]["code.stage"] = "hpo"
-    actual["runs"][1]["tags"]["mlflow.runName"] = "trial-0"
+    change(actual)
     lines = _lines(tree_diff(_sweep(), actual))
-    run_line = lines.index('~     run-2 "trial_0" FINISHED')
-    assert lines[run_line + 1 : run_line + 3] == [
-        '~         tags.code.stage: <absent> -> "hpo"',
-        '~         tags.mlflow.runName: "trial_0" -> "trial-0"',
-    ]
+    below = lines.index(header) + 1
+    assert lines[below : below + len(expected)] == expected
 
 
 def test_tree_diff_keeps_unchanged_runs_unmarked() -> None:
@@ -167,18 +204,6 @@ def test_tree_diff_keeps_unchanged_runs_unmarked() -> None:
     lines = _lines(tree_diff(_sweep(), actual))
     assert '        run-3 "fold_0" FINISHED' in lines
     assert '      run-4 "trial_1" FINISHED' in lines
-
-
-def test_tree_diff_lists_status_name_and_parent_changes_in_a_fixed_order() -> None:
-    actual = _sweep()
-    actual["runs"][3].update(name="trial_x", status="FAILED", parent=None)
-    lines = _lines(tree_diff(_sweep(), actual))
-    run_line = lines.index('~   run-4 "trial_x" FAILED')
-    assert lines[run_line + 1 : run_line + 4] == [
-        '~       name: "trial_1" -> "trial_x"',
-        '~       status: "FINISHED" -> "FAILED"',
-        '~       parent: "run-1" -> null',
-    ]
 
 
 def test_tree_diff_nests_a_reparented_run_under_its_actual_parent() -> None:
@@ -219,19 +244,6 @@ def test_tree_diff_shows_an_added_experiment() -> None:
     actual = _sweep()
     actual["experiments"].append({"ref": "exp-2", "name": "extra", "lifecycle_stage": "active", "tags": {}})
     assert '+ experiment exp-2 "extra"' in _lines(tree_diff(_sweep(), actual))
-
-
-def test_tree_diff_lists_param_and_metric_changes() -> None:
-    actual = _sweep()
-    actual["runs"][1]["params"] = {"lr": "0.2", "epochs": "3"}
-    actual["runs"][1]["metrics"] = {"loss": [0.5]}
-    lines = _lines(tree_diff(_sweep(), actual))
-    run_line = lines.index('~     run-2 "trial_0" FINISHED')
-    assert lines[run_line + 1 : run_line + 4] == [
-        '~         params.epochs: <absent> -> "3"',
-        '~         params.lr: "0.1" -> "0.2"',
-        "~         metrics.loss: [0.5, 0.4] -> [0.5]",
-    ]
 
 
 def test_tree_diff_reports_changed_result_error_and_active_run_last() -> None:

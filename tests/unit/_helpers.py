@@ -13,6 +13,7 @@ from typing import Any, Dict
 import mlflow
 import pytest
 from mlflow.entities import Run
+from mlflow.tracking import MlflowClient
 from mlflow.tracking._tracking_service import utils as tracking_utils
 
 #: The tag MLflow reads to link a child run to its parent.
@@ -26,6 +27,11 @@ def user_tags(run: Run) -> Dict[str, str]:
         for key, value in run.data.tags.items()
         if key != "mlflow.user" and not key.startswith("mlflow.source.")
     }
+
+
+def stored(run: Any) -> Run:
+    """The store's current copy of ``run`` (what a tracker left behind after its context exited)."""
+    return MlflowClient().get_run(run.info.run_id)
 
 
 def end_active_runs() -> None:

@@ -43,18 +43,8 @@ def test_hpo_refit() -> None:
     assert build_mlflow_run_key(ctx("hpo_refit", trial_id="t1")) == "hpo_refit:bert:t1"
 
 
-def test_hpo_refit_requires_trial_id() -> None:
-    with pytest.raises(ValueError, match=r"^HPO refit requires trial_id for run_key$"):
-        build_mlflow_run_key(ctx("hpo_refit"))
-
-
 def test_benchmarking() -> None:
     assert build_mlflow_run_key(ctx("benchmarking", trial_id="t1")) == "benchmark:bert:t1"
-
-
-def test_benchmarking_requires_trial_id() -> None:
-    with pytest.raises(ValueError, match=r"^Benchmarking requires trial_id for run_key$"):
-        build_mlflow_run_key(ctx("benchmarking"))
 
 
 def test_final_training() -> None:
@@ -62,20 +52,29 @@ def test_final_training() -> None:
     assert build_mlflow_run_key(context) == "final_training:bert:spec_sp:exec_ex:v3"
 
 
-def test_final_training_requires_fingerprints() -> None:
-    context = without(ctx("final_training", spec_fp="sp", exec_fp="ex"), exec_fp=None)
-    with pytest.raises(ValueError, match=r"^Final training requires spec_fp and exec_fp for run_key$"):
-        build_mlflow_run_key(context)
-
-
 def test_conversion() -> None:
     context = ctx("conversion", parent_training_id="pt", conv_fp="cf")
     assert build_mlflow_run_key(context) == "conversion:bert:pt:conv_cf"
 
 
-def test_conversion_requires_parent_and_conv_fp() -> None:
-    context = without(ctx("conversion", parent_training_id="pt", conv_fp="cf"), conv_fp=None)
-    with pytest.raises(ValueError, match=r"^Conversion requires parent_training_id and conv_fp for run_key$"):
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        (ctx("hpo_refit"), "HPO refit requires trial_id for run_key"),
+        (ctx("benchmarking"), "Benchmarking requires trial_id for run_key"),
+        (
+            without(ctx("final_training", spec_fp="sp", exec_fp="ex"), exec_fp=None),
+            "Final training requires spec_fp and exec_fp for run_key",
+        ),
+        (
+            without(ctx("conversion", parent_training_id="pt", conv_fp="cf"), conv_fp=None),
+            "Conversion requires parent_training_id and conv_fp for run_key",
+        ),
+    ],
+    ids=["hpo_refit", "benchmarking", "final_training", "conversion"],
+)
+def test_missing_key_field_raises_value_error(context: NamingContext, message: str) -> None:
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
         build_mlflow_run_key(context)
 
 

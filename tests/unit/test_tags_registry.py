@@ -125,21 +125,14 @@ def test_schema_version_converted_with_int(tmp_path: Path) -> None:
     assert load_tags_registry(config_dir).schema_version == 7
 
 
-def test_non_numeric_schema_version_raises_value_error(tmp_path: Path) -> None:
-    config_dir = write_tags(tmp_path / "config", "schema_version: one\n")
-    with pytest.raises(ValueError):
-        load_tags_registry(config_dir)
-
-
-def test_empty_file_raises_attribute_error(tmp_path: Path) -> None:
-    config_dir = write_tags(tmp_path / "config", "")
-    with pytest.raises(AttributeError):
-        load_tags_registry(config_dir)
-
-
-def test_non_mapping_file_raises_attribute_error(tmp_path: Path) -> None:
-    config_dir = write_tags(tmp_path / "config", "- a\n- b\n")
-    with pytest.raises(AttributeError):
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [("schema_version: one\n", ValueError), ("", AttributeError), ("- a\n- b\n", AttributeError)],
+    ids=["non_numeric_schema_version", "empty_file", "non_mapping_file"],
+)
+def test_file_the_loader_cannot_read_raises(tmp_path: Path, text: str, error: type[Exception]) -> None:
+    config_dir = write_tags(tmp_path / "config", text)
+    with pytest.raises(error):
         load_tags_registry(config_dir)
 
 

@@ -20,7 +20,7 @@ from infrastructure.tracking.mlflow.trackers.benchmark_tracker import (
     is_valid_run_id,
 )
 from infrastructure.tracking.mlflow.version_counter import get_run_name_counter_path
-from unit._helpers import tracker_project
+from unit._helpers import stored, tracker_project
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
 HEX_ID = "0123456789abcdef0123456789abcdef"
@@ -60,10 +60,6 @@ def start(tracker: MLflowBenchmarkTracker, project: Path, context: Any, **kwargs
     }
     args.update(kwargs)
     return tracker.start_benchmark_run(**args)
-
-
-def stored(run: Any) -> Any:
-    return MlflowClient().get_run(run.info.run_id)
 
 
 def runs_in_experiment() -> list[Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
 
 import mlflow
 import pytest
@@ -14,7 +13,7 @@ from pytest_mock import MockerFixture
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.tracking.mlflow.trackers.conversion_tracker import MLflowConversionTracker
-from unit._helpers import tracker_project
+from unit._helpers import stored, tracker_project
 
 SOURCE = "1" * 32
 PARENT = "2" * 32
@@ -42,10 +41,6 @@ def context() -> NamingContext:
     return NamingContext("conversion", "bert", "local", parent_training_id=SOURCE, conv_fp=CONV_FP)
 
 
-def stored(run: Any) -> Any:
-    return MlflowClient().get_run(run.info.run_id)
-
-
 def test_conversion_run_tags(
     tracker: MLflowConversionTracker, context: NamingContext, output_dir: Path
 ) -> None:
@@ -55,13 +50,16 @@ def test_conversion_run_tags(
     tags = result.data.tags
     assert result.info.run_name == "conv"
     assert result.info.status == "FINISHED"
-    assert tags["code.parent_run_id"] == SOURCE
-    assert tags["code.parent_training_id"] == SOURCE
-    assert tags["code.conv_fp"] == CONV_FP
-    assert tags["code.stage"] == "conversion"
-    assert tags["conversion_type"] == "onnx"
-    assert tags["mlflow.runType"] == "conversion"
-    assert tags["source_training_run"] == SOURCE
+    expected_tags = {
+        "code.parent_run_id": SOURCE,
+        "code.parent_training_id": SOURCE,
+        "code.conv_fp": CONV_FP,
+        "code.stage": "conversion",
+        "conversion_type": "onnx",
+        "mlflow.runType": "conversion",
+        "source_training_run": SOURCE,
+    }
+    assert {key: tags.get(key) for key in expected_tags} == expected_tags
     assert "code.run_key_hash" not in tags
 
 

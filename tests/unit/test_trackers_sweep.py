@@ -15,7 +15,7 @@ from infrastructure.naming.context import NamingContext
 from infrastructure.tracking.mlflow.hash_utils import compute_study_family_hash, compute_study_key_hash_v2
 from infrastructure.tracking.mlflow.trackers.base import quote_filter_value
 from infrastructure.tracking.mlflow.trackers.sweep_tracker import MLflowSweepTracker
-from unit._helpers import tracker_project
+from unit._helpers import stored, tracker_project
 
 HPO: Dict[str, Any] = {
     "objective": {"metric": "macro-f1", "goal": "maximize"},
@@ -89,10 +89,6 @@ def start(tracker: MLflowSweepTracker, project: Path, context: Optional[NamingCo
     }
     args.update(kwargs)
     return tracker.start_sweep_run(**args)
-
-
-def stored(run: Any) -> Any:
-    return MlflowClient().get_run(run.info.run_id)
 
 
 def make_trial_run(parent_id: str, number: int, study_hash: str = STUDY) -> str:

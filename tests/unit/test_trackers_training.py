@@ -14,7 +14,7 @@ from pytest_mock import MockerFixture
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
-from unit._helpers import tracker_project
+from unit._helpers import stored, tracker_project
 
 SPEC = "5" * 64
 EXEC = "e" * 64
@@ -44,10 +44,6 @@ def context() -> NamingContext:
 @pytest.fixture
 def tracker(local_mlflow: str) -> MLflowTrainingTracker:
     return MLflowTrainingTracker("training-exp")
-
-
-def get_run(run: Any) -> Any:
-    return MlflowClient().get_run(run.info.run_id)
 
 
 def code_tags(run: Any) -> dict[str, str]:
@@ -88,26 +84,19 @@ def test_run_name_status_and_experiment(
     ) as run:
         assert run is not None
         assert mlflow.active_run().info.run_id == run.info.run_id
-    stored = get_run(run)
-    assert stored.info.run_name == "local_bert_final"
-    assert stored.info.status == "FINISHED"
-    assert stored.info.experiment_id == MlflowClient().get_experiment_by_name("training-exp").experiment_id
+    result = stored(run)
+    assert result.info.run_name == "local_bert_final"
+    assert result.info.status == "FINISHED"
+    assert result.info.experiment_id == MlflowClient().get_experiment_by_name("training-exp").experiment_id
     assert mlflow.active_run() is None
 
 
 def test_tags(tracker: MLflowTrainingTracker, context: NamingContext, output_dir: Path) -> None:
-    with tracker.start_training_run(
-        "r",
-        "bert",
-        training_type="continued",
-        context=context,
-        output_dir=output_dir,
-        parent_run_id=PARENT,
-        group_id="group-1",
-    ) as run:
+    options: dict[str, Any] = {"training_type": "continued", "parent_run_id": PARENT, "group_id": "group-1"}
+    with tracker.start_training_run("r", "bert", context=context, output_dir=output_dir, **options) as run:
         pass
-    stored = get_run(run)
-    assert code_tags(stored) == {
+    result = stored(run)
+    assert code_tags(result) == {
         "code.stage": "final_training",
         "code.model": "bert",
         "code.storage_env": "local",
@@ -122,15 +111,15 @@ def test_tags(tracker: MLflowTrainingTracker, context: NamingContext, output_dir
         "code.parent_run_id": PARENT,
         "code.group_id": "group-1",
     }
-    assert stored.data.tags["mlflow.runType"] == "training"
-    assert stored.data.tags["training_type"] == "continued"
-    assert "mlflow.parentRunId" not in stored.data.tags
+    assert result.data.tags["mlflow.runType"] == "training"
+    assert result.data.tags["training_type"] == "continued"
+    assert "mlflow.parentRunId" not in result.data.tags
 
 
 def test_without_context_tags_are_unknown(tracker: MLflowTrainingTracker, project: Path) -> None:
     with tracker.start_training_run("r", "bert") as run:
         pass
-    tags = code_tags(get_run(run))
+    tags = code_tags(stored(run))
     assert (tags["code.stage"], tags["code.model"], tags["code.env"]) == ("unknown", "unknown", "local")
     assert tags["code.project"] == "resume-ner"
 
@@ -192,7 +181,7 @@ def test_index_errors_are_swallowed(
     (cache / "mlflow_index.json").write_text("{corrupt", encoding="utf-8")
     with tracker.start_training_run("r", "bert", context=context, output_dir=output_dir) as run:
         assert run is not None
-    assert get_run(run).info.status == "FINISHED"
+    assert stored(run).info.status == "FINISHED"
 
 
 def test_disabled_stage_yields_none_without_run(
@@ -210,7 +199,7 @@ def test_body_exception_propagates_and_fails_run(tracker: MLflowTrainingTracker,
         tracker.start_training_run("r", "bert", output_dir=output_dir) as run,
     ):
         raise KeyError("boom")
-    assert get_run(run).info.status == "FAILED"
+    assert stored(run).info.status == "FAILED"
     assert mlflow.active_run() is None
 
 
@@ -220,8 +209,8 @@ def test_setup_error_ends_run_failed_and_yields_none(
     mocker.patch("mlflow.set_tags", side_effect=RuntimeError("tag store down"))
     with tracker.start_training_run("r", "bert", output_dir=output_dir) as run:
         assert run is None
-    (stored,) = all_runs()
-    assert stored.info.status == "FAILED"
+    (result,) = all_runs()
+    assert result.info.status == "FAILED"
     assert mlflow.active_run() is None
 
 
@@ -241,7 +230,7 @@ def test_env_run_id_resumes_that_run(
     monkeypatch.setenv("MLFLOW_RUN_ID", existing.info.run_id)
     with tracker.start_training_run("ignored", "bert", output_dir=output_dir) as run:
         assert run.info.run_id == existing.info.run_id
-    assert get_run(run).data.tags["mlflow.runType"] == "training"
+    assert stored(run).data.tags["mlflow.runType"] == "training"
 
 
 # --- logging -------------------------------------------------------------------------------
@@ -266,7 +255,7 @@ def test_training_parameters(tracker: MLflowTrainingTracker, output_dir: Path) -
             data_strategy="combined",
             random_seed=42,
         )
-    assert get_run(run).data.params == {
+    assert stored(run).data.params == {
         "learning_rate": "2e-05",
         "batch_size": "16",
         "dropout": "0.1",
@@ -285,7 +274,7 @@ def test_training_parameters(tracker: MLflowTrainingTracker, output_dir: Path) -
 def test_training_parameters_skip_missing_values(tracker: MLflowTrainingTracker, output_dir: Path) -> None:
     with tracker.start_training_run("r", "bert", output_dir=output_dir) as run:
         tracker.log_training_parameters({"learning_rate": 0.001, "backbone": "bert"})
-    assert get_run(run).data.params == {
+    assert stored(run).data.params == {
         "learning_rate": "0.001",
         "backbone": "bert",
         "training_type": "final",
@@ -295,7 +284,7 @@ def test_training_parameters_skip_missing_values(tracker: MLflowTrainingTracker,
 def test_training_metrics_and_per_entity(tracker: MLflowTrainingTracker, output_dir: Path) -> None:
     with tracker.start_training_run("r", "bert", output_dir=output_dir) as run:
         tracker.log_training_metrics({"macro-f1": 0.9, "loss": 0.2}, {"SKILL": {"f1": 0.8, "precision": 0.7}})
-    assert get_run(run).data.metrics == {
+    assert stored(run).data.metrics == {
         "macro-f1": 0.9,
         "loss": 0.2,
         "SKILL_f1": 0.8,
