@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
+from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri, mask_uris_in_text
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,14 @@ def test_credentials_in_user_info_and_query_are_both_masked() -> None:
 def test_masking_is_idempotent() -> None:
     once = mask_tracking_uri("https://bob:pw@host/?token=t0k")
     assert mask_tracking_uri(once) == once
+
+
+def test_uris_inside_free_text_are_masked() -> None:
+    text = "API request to https://alice:s3cr3t@host/api/2.0/runs/create?token=t0k3n failed: 401"
+    masked = "API request to https://***@host/api/2.0/runs/create?token=*** failed: 401"
+    assert mask_uris_in_text(text) == masked
+
+
+def test_text_without_credentials_is_unchanged() -> None:
+    text = "Could not reach http://127.0.0.1:5000/api (file:///tmp/mlruns too)"
+    assert mask_uris_in_text(text) == text

@@ -8,7 +8,6 @@ subprocess.
 
 from __future__ import annotations
 
-import logging
 import sys
 import warnings
 from pathlib import Path
@@ -19,15 +18,17 @@ from mlflow.tracking import MlflowClient
 
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.tracking.mlflow.index import update_mlflow_index
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.runs import (
     ChildRunPolicy,
     create_child_run_with,
     create_run_with_tags,
     standalone_experiment_id,
 )
+from infrastructure.tracking.mlflow.uri_masking import mask_uris_in_text
 from infrastructure.tracking.mlflow.urls import get_mlflow_run_url
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 class _StderrReport:
@@ -37,7 +38,7 @@ class _StderrReport:
         print(f"  [Training] ✓ Created child run: {run_id[:12]}...", file=sys.stderr)
 
     def failed(self, error: Exception) -> None:
-        print(f"  [Training] Error creating child run: {error}", file=sys.stderr)
+        print(f"  [Training] Error creating child run: {mask_uris_in_text(str(error))}", file=sys.stderr)
 
 
 #: A training child run (trial or fold of the orchestrator), compared with ``runs.TRIAL_CHILD_RUN``:

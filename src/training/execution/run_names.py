@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -12,9 +11,10 @@ from mlflow.tracking import MlflowClient
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_names import build_mlflow_run_name
 from infrastructure.naming.platform import detect_platform
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 RUN_NAME_ENV = "MLFLOW_RUN_NAME"
 HPO_TRIAL_TYPES = ("hpo_trial", "hpo_trial_fold")

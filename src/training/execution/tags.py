@@ -11,6 +11,7 @@ find the run; that error lands in this function's guard.
 
 from __future__ import annotations
 
+import sys
 import traceback
 from pathlib import Path
 from typing import Any, Dict
@@ -18,6 +19,7 @@ from typing import Any, Dict
 import mlflow
 
 from infrastructure.tracking.mlflow.finder import DIRECT_QUERY_FAILED, STRATEGY_DIRECT_QUERY, find_mlflow_run
+from infrastructure.tracking.mlflow.uri_masking import mask_uris_in_text
 from training.execution.tag_helpers import _build_lineage_tags_dict, _get_training_tag_keys
 
 
@@ -41,7 +43,7 @@ def apply_lineage_tags(
         if report.strategy_used == STRATEGY_DIRECT_QUERY:
             print(f"✓ Found MLflow run via direct query: {str(report.run_id)[:12]}...")
         elif (report.error or "").startswith(DIRECT_QUERY_FAILED):
-            print(f"⚠ {report.error}")
+            print(f"⚠ {mask_uris_in_text(str(report.error))}")
         run_id = report.run_id
         if run_id:
             # Resuming and leaving the block ends the run FINISHED (even if it was RUNNING).
@@ -58,5 +60,5 @@ def apply_lineage_tags(
         else:
             print("⚠ Could not find MLflow run to apply lineage tags")
     except Exception as exc:
-        print(f"⚠ Could not set MLflow tags: {exc}")
-        traceback.print_exc()
+        print(f"⚠ Could not set MLflow tags: {mask_uris_in_text(str(exc))}")
+        print(mask_uris_in_text(traceback.format_exc()), end="", file=sys.stderr)

@@ -7,13 +7,14 @@ invalidated and hands out the same mutable dict. A missing or unparsable file yi
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Dict, Optional, cast
 
 import yaml
 
-logger = logging.getLogger(__name__)
+from infrastructure.tracking.mlflow.masked_logging import get_logger
+
+logger = get_logger(__name__)
 
 DEFAULT_PROJECT_NAME = "resume-ner"
 DEFAULT_INDEX_FILE_NAME = "mlflow_index.json"

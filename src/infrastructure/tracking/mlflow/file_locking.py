@@ -16,7 +16,6 @@ lets one of them win repeatedly; reaching it means a live process is stuck holdi
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,9 @@ from typing import Optional
 
 from filelock import FileLock, Timeout
 
-logger = logging.getLogger(__name__)
+from infrastructure.tracking.mlflow.masked_logging import get_logger
+
+logger = get_logger(__name__)
 
 #: Seconds a writer waits for the lock before giving up with ``LockTimeoutError`` (legacy: 10).
 DEFAULT_TIMEOUT = 60.0

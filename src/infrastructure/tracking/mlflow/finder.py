@@ -15,7 +15,6 @@ quote in a value makes MLflow reject the filter.
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Any, Callable, List, Optional
 
@@ -26,9 +25,10 @@ from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.tracking.mlflow.config_loader import get_run_finder_config
 from infrastructure.tracking.mlflow.index import find_in_mlflow_index
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.types import RunLookupReport
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 STRATEGY_DIRECT_RUN_ID = "direct_run_id"
 STRATEGY_METADATA_JSON = "metadata_json"

@@ -5,7 +5,6 @@ Readers and calculators never raise: any error yields None (legacy contract).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, cast
 
@@ -13,8 +12,9 @@ from mlflow.tracking import MlflowClient
 
 from infrastructure.naming.mlflow import hpo_keys
 from infrastructure.naming.mlflow.tag_keys import get_tag_key
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def _get_hash_from_run(

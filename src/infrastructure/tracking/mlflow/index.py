@@ -10,7 +10,6 @@ tracking URI is stored (and compared) in its masked form: credentials never reac
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -18,9 +17,10 @@ from typing import Any, Dict, Optional
 from infrastructure.tracking.mlflow.atomic_json import write_json_atomically
 from infrastructure.tracking.mlflow.config_loader import get_index_config
 from infrastructure.tracking.mlflow.file_locking import DEFAULT_TIMEOUT, exclusive_lock
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 LOCK_TIMEOUT = DEFAULT_TIMEOUT
 

@@ -26,7 +26,6 @@ raises TypeError there (legacy-core §1.1, last paragraph):
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -35,7 +34,9 @@ from typing import Any, Dict, Literal, Optional, Protocol, overload
 import mlflow
 from mlflow.tracking import MlflowClient
 
-logger = logging.getLogger(__name__)
+from infrastructure.tracking.mlflow.masked_logging import get_logger
+
+logger = get_logger(__name__)
 
 _PARENT_TAG = "mlflow.parentRunId"
 _RUN_NAME_TAG = "mlflow.runName"

@@ -8,7 +8,6 @@ beats ``ml_client``.
 from __future__ import annotations
 
 import importlib
-import logging
 import os
 import sys
 import warnings
@@ -19,8 +18,9 @@ import mlflow
 
 from infrastructure.naming.platform import detect_platform
 from infrastructure.tracking.mlflow.config_loader import get_naming_config
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 AZUREML_MLFLOW_MODULE = "azureml.mlflow"
 AZUREML_TIMEOUT_ENV = "AZUREML_ARTIFACTS_DEFAULT_TIMEOUT"

@@ -36,3 +36,15 @@ def _mask_secret_param(match: re.Match[str]) -> str:
     if not _SECRET_KEY.search(unquote(match.group("key"))):
         return match.group(0)
     return f"{match.group('sep')}{match.group('key')}={MASK}"
+
+
+# A URI inside free text (an exception message, a log line): scheme://... up to white space or quote.
+_URI_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>]+")
+
+
+def mask_uris_in_text(text: str) -> str:
+    """``text`` with every URI in it masked (:func:`mask_tracking_uri`); other text is kept as is.
+
+    Error messages from MLflow's REST client quote the request URL, credentials included.
+    """
+    return _URI_IN_TEXT.sub(lambda match: mask_tracking_uri(match.group(0)), text)

@@ -7,13 +7,12 @@ masked URI: credentials in the tracking URI never reach it.
 
 from __future__ import annotations
 
-import logging
-
 import mlflow
 
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 
 def get_mlflow_run_url(experiment_id: str, run_id: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import random
 import time
@@ -12,7 +11,9 @@ from typing import Any, Optional, TypeVar
 
 import mlflow
 
-logger = logging.getLogger(__name__)
+from infrastructure.tracking.mlflow.masked_logging import get_logger
+
+logger = get_logger(__name__)
 
 T = TypeVar("T")
 

@@ -13,7 +13,6 @@ parallel reservations get distinct versions and none is lost. Reserve and commit
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -22,8 +21,9 @@ from typing import Any, Dict, List, Optional
 from infrastructure.tracking.mlflow.atomic_json import write_json_atomically
 from infrastructure.tracking.mlflow.file_locking import DEFAULT_TIMEOUT, LockTimeoutError, exclusive_lock
 from infrastructure.tracking.mlflow.index import get_mlflow_index_path
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 COUNTER_FILE_NAME = "run_name_counter.json"
 LOCK_TIMEOUT_SECONDS = DEFAULT_TIMEOUT

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
@@ -25,9 +24,10 @@ from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.tracking.mlflow.config_loader import get_tracking_config
 from infrastructure.tracking.mlflow.index import update_mlflow_index
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path, retry_with_backoff
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 #: Retry budgets (total attempts, base delay in seconds) per upload kind.
 ARTIFACT_RETRY = (5, 2.0)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +19,7 @@ from infrastructure.naming.mlflow.run_keys import (
 )
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
 from infrastructure.tracking.mlflow.config_loader import get_naming_config
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.trackers.base import (
     ARTIFACT_RETRY,
     BaseTracker,
@@ -30,7 +30,7 @@ from infrastructure.tracking.mlflow.trackers.base import (
 from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path
 from infrastructure.tracking.mlflow.version_counter import commit_run_name_version
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 STAGE = "benchmark"
 #: MLflow run ids: dashed UUIDs or the 32-hex form MLflow generates.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +11,7 @@ import mlflow
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.trackers.base import (
     CONVERSION_RETRY,
     BaseTracker,
@@ -22,7 +22,7 @@ from infrastructure.tracking.mlflow.trackers.base import (
 )
 from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 STAGE = "conversion"
 BYTES_PER_MB = 1024 * 1024

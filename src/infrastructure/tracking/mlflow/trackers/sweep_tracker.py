@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +18,7 @@ from infrastructure.tracking.mlflow.hash_utils import (
     compute_study_key_hash_v2,
     get_study_key_hash_from_run,
 )
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.trackers.base import (
     BaseTracker,
     quote_filter_value,
@@ -27,7 +27,7 @@ from infrastructure.tracking.mlflow.trackers.base import (
 )
 from infrastructure.tracking.mlflow.utils import get_mlflow_run_id, infer_config_dir_from_path
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 STAGE = "hpo"
 BEST_TRIAL_SEARCH_LIMIT = 100

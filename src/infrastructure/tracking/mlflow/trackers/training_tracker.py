@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ import mlflow
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
+from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.trackers.base import (
     ARTIFACT_RETRY,
     BaseTracker,
@@ -27,7 +27,7 @@ from infrastructure.tracking.mlflow.trackers.base import (
 from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
 from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path
 
-logger = logging.getLogger(__name__)
+logger = get_logger(__name__)
 
 STAGE = "training"
 METADATA_FILE_NAME = "metadata.json"
