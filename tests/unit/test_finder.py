@@ -19,8 +19,10 @@ from infrastructure.tracking.mlflow.finder import (
     STRATEGY_DIRECT_QUERY,
     find_mlflow_run,
 )
+from infrastructure.tracking.mlflow.types import RunLookupReport
 
 INDEX_TYPE_ERROR = "find_in_mlflow_index() got an unexpected keyword argument 'experiment_name'"
+DIRECT_QUERY_ATTEMPTED = [*ALL_STRATEGIES, STRATEGY_DIRECT_QUERY]
 HPO_CONTEXT = NamingContext(process_type="hpo", model="bert", environment="local", trial_id="trial_1")
 
 
@@ -247,8 +249,42 @@ def test_direct_query_fallback_reports_its_error_instead_of_raising(
     client.create_experiment("direct")
     mocker.patch.object(MlflowClient, "search_runs", side_effect=MlflowException("search down"))
     report = find_mlflow_run("direct", strict=False, direct_query_fallback=True)
-    assert not report.found
-    assert report.error == f"{DIRECT_QUERY_FAILED}search down"
+    assert report == RunLookupReport(
+        found=False, strategies_attempted=DIRECT_QUERY_ATTEMPTED, error=f"{DIRECT_QUERY_FAILED}search down"
+    )
+
+
+def test_direct_query_fallback_on_an_empty_experiment_is_a_miss_listing_eight_strategies(
+    client: MlflowClient,
+) -> None:
+    client.create_experiment("direct")
+    report = find_mlflow_run("direct", strict=False, direct_query_fallback=True)
+    assert report == RunLookupReport(
+        found=False,
+        strategies_attempted=DIRECT_QUERY_ATTEMPTED,
+        error="Could not find run in experiment 'direct' after trying all strategies",
+    )
+
+
+def test_direct_query_fallback_treats_a_vanished_experiment_as_a_miss_not_an_error(
+    client: MlflowClient, mocker: MockerFixture
+) -> None:
+    client.create_experiment("direct")
+    real_lookup = MlflowClient.get_experiment_by_name
+    lookups: list[str] = []
+
+    def gone_after_step_one(self: MlflowClient, name: str) -> Any:
+        lookups.append(name)
+        return real_lookup(self, name) if len(lookups) == 1 else None
+
+    mocker.patch.object(MlflowClient, "get_experiment_by_name", gone_after_step_one)
+    report = find_mlflow_run("direct", strict=False, direct_query_fallback=True)
+    assert len(lookups) == 2  # step 1, then the direct query's fresh lookup
+    assert report == RunLookupReport(
+        found=False,
+        strategies_attempted=DIRECT_QUERY_ATTEMPTED,
+        error="Could not find run in experiment 'direct' after trying all strategies",
+    )
 
 
 def test_without_direct_query_fallback_a_miss_stays_a_miss(client: MlflowClient) -> None:

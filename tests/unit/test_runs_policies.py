@@ -138,6 +138,16 @@ def test_return_tuple_creates_the_child_without_starting_it(
     assert mlflow.active_run() is None
 
 
+def test_return_tuple_takes_the_named_experiment_and_writes_the_trial_and_caller_tags(
+    client: MlflowClient, experiment_id: str
+) -> None:
+    run_id, _ = create_child_run("missing", "4", "exp", {"k": "v"}, return_tuple=True)
+    stored = client.get_run(run_id)
+    assert stored.info.experiment_id == experiment_id
+    assert stored.data.tags[PARENT_TAG] == "missing"
+    assert (stored.data.tags["trial_number"], stored.data.tags["k"]) == ("4", "v")
+
+
 def test_return_tuple_without_an_experiment_raises_instead_of_an_independent_run(local_mlflow: str) -> None:
     with pytest.raises(RuntimeError, match="Could not determine experiment ID from parent run missing"):
         create_child_run("missing", "1", return_tuple=True)
