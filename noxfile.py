@@ -77,7 +77,7 @@ def tests(session: nox.Session) -> None:
     )
     _mutation(session, "tag_helpers")
     for backend in ("sqlite", "server", "postgres"):
-        session.run("pytest", "tests/golden", "tests/harness", *xdist, f"--mlflow-backend={backend}")
+        session.run("pytest", "tests/golden", "tests/harness", *xdist, f"--golden-backend={backend}")
     _provenance(session)
 
 

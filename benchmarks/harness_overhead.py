@@ -94,6 +94,7 @@ import pytest
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
 from mlflow_golden import backends, server
+from mlflow_golden.session import backend_of
 
 REPEAT = %d
 
@@ -119,7 +120,7 @@ def sqlite_template(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def bench_server(request):
-    if request.config.getoption("mlflow_backend") != "server":
+    if backend_of(request.config) != "server":
         yield None
         return
     manager = backends.acquire_manager()
@@ -132,7 +133,7 @@ def bench_server(request):
 @pytest.fixture
 def bare_store(request, tmp_path, monkeypatch, sqlite_template, bench_server):
     """A plain store for the bare scenario, made before the timed call phase."""
-    backend = request.config.getoption("mlflow_backend")
+    backend = backend_of(request.config)
     for name in [name for name in os.environ if name.startswith("MLFLOW_")]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("MLFLOW_DISABLE_TELEMETRY", "true")
@@ -220,7 +221,7 @@ def measure_backend(backend: str, repeat: int) -> BackendResult:
         env[DURATIONS_ENV] = str(durations_file)
         command = [
             sys.executable, "-m", "pytest", "-q", "tests/golden",
-            "--mlflow-backend", backend, "--golden-update",
+            "--golden-backend", backend, "--golden-update",
         ]  # fmt: skip
         completed = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True, check=False)
         if completed.returncode != 0:

@@ -2,12 +2,17 @@
 
 Legacy code switches behavior when the tracking URI contains "azureml". Registering a builder
 for the scheme in MLflow's tracking-store registry lets scenarios take those branches without
-Azure. MLflow caches stores per URI (an ``lru_cache`` on the registry), and the azureml URI is
-the same in every test, so the cache is cleared whenever the target store changes.
+Azure. The builder is registered only while a test holds a tracking store (``installed``); the
+builder registered before (a real ``azureml-mlflow``, or none) is restored afterwards, so the
+rest of the process sees MLflow's registry as it was. MLflow caches stores per URI (an
+``lru_cache`` on the registry), and the azureml URI is the same in every test, so the cache is
+cleared whenever the builder or its target changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 from mlflow.tracking._tracking_service import utils as tracking_utils
@@ -42,14 +47,22 @@ def clear_store_cache() -> None:
     tracking_utils._tracking_store_registry._get_store_with_resolved_uri.cache_clear()
 
 
-def register() -> None:
-    """Register the scheme (idempotent)."""
-    registry: Any = tracking_utils._tracking_store_registry
-    registry.register(SCHEME, _build_store)
-
-
-def set_target(uri: str | None) -> None:
-    """Route azureml URIs to ``uri`` (None: refuse) and drop cached stores."""
+@contextmanager
+def installed(target_uri: str) -> Iterator[None]:
+    """Route ``azureml`` URIs to ``target_uri`` for the block; then restore the previous builder."""
     global _target_uri
-    _target_uri = uri
+    registry: Any = tracking_utils._tracking_store_registry
+    builders: dict[str, Any] = registry._registry
+    previous = builders.get(SCHEME)
+    registry.register(SCHEME, _build_store)
+    _target_uri = target_uri
     clear_store_cache()
+    try:
+        yield
+    finally:
+        _target_uri = None
+        if previous is None:
+            builders.pop(SCHEME, None)
+        else:
+            builders[SCHEME] = previous
+        clear_store_cache()

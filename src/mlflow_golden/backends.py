@@ -33,10 +33,10 @@ from mlflow_golden.server import (
     SqliteServerStore,
     reset_database,
 )
+from mlflow_golden.session import BACKENDS
 
 _logger = logging.getLogger(__name__)
 
-BACKENDS: Final = ("file", "sqlite", "server", "postgres")
 #: Backends reached through a real ``mlflow server`` (REST client): started once per process.
 SERVER_BACKENDS: Final = ("server", "postgres")
 STORE_CLASSES: Final[dict[str, type]] = {

@@ -72,6 +72,13 @@ def judged_dir(golden_dir: Path, selected: str) -> Path:
     return golden_dir.joinpath(*parts)
 
 
+def _is_snapshot_of(path: Path, stems: set[Path]) -> bool:
+    """True for ``<test>.<snapshot>.json`` (or its budget) of a test whose stem is in ``stems``."""
+    name = path.name.removesuffix(GOLDEN_SUFFIX).removesuffix(".calls")
+    stem, dot, snapshot = name.rpartition(".")
+    return bool(dot and snapshot) and path.with_name(stem) in stems
+
+
 def find_orphans(golden_dir: Path, nodeids: Iterable[str], selected: Iterable[str]) -> list[str]:
     """Golden files (relative posix paths) under the judged folders that no node id owns.
 
@@ -84,12 +91,13 @@ def find_orphans(golden_dir: Path, nodeids: Iterable[str], selected: Iterable[st
     """
     goldens = {golden_path_for_nodeid(nodeid, golden_dir) for nodeid in nodeids if "::" in nodeid}
     owned = goldens | {budget_path(path) for path in goldens}
+    stems = {path.with_name(path.name.removesuffix(GOLDEN_SUFFIX)) for path in goldens}
     orphans: set[str] = set()
     for directory in {judged_dir(golden_dir, s) for s in selected}:
         if not directory.is_dir():
             continue
         for path in directory.rglob("*" + GOLDEN_SUFFIX):
-            if path.name == MANIFEST_NAME or path in owned:
+            if path.name == MANIFEST_NAME or path in owned or _is_snapshot_of(path, stems):
                 continue
             orphans.add(path.relative_to(golden_dir).as_posix())
     return sorted(orphans)

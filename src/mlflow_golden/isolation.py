@@ -16,23 +16,12 @@ from typing import Any
 
 import mlflow
 import mlflow.tracking.fluent
-from mlflow.telemetry import client as telemetry_client
 from mlflow.tracking._tracking_service import utils as tracking_utils
+
+from mlflow_golden.telemetry import TELEMETRY_OFF_ENV
 
 _logger = logging.getLogger(__name__)
 fluent: Any = mlflow.tracking.fluent
-
-#: Environment variables that switch MLflow 3.17 telemetry off (see mlflow.telemetry.utils).
-TELEMETRY_OFF_ENV: Mapping[str, str] = {"MLFLOW_DISABLE_TELEMETRY": "true", "DO_NOT_TRACK": "true"}
-
-
-def disable_telemetry() -> None:
-    """Switch telemetry off for this process (env vars plus dropping a live client)."""
-    os.environ.update(TELEMETRY_OFF_ENV)
-    telemetry: Any = telemetry_client
-    if telemetry.get_telemetry_client() is not None:
-        telemetry.set_telemetry_client()  # re-evaluates the env vars and installs no client
-
 
 @contextmanager
 def isolated_environment(extra: Mapping[str, str]) -> Iterator[None]:

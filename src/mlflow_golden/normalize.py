@@ -20,6 +20,8 @@ Rules (each has a unit test in tests/harness/test_normalize.py):
   of the harness's reach); the store's raw name is replaced as a token in every string.
 * Dropped as volatile: tags ``mlflow.user``, ``mlflow.source.*``, ``mlflow.git*``; all times
   (a run keeps only ``ended``); artifact URIs.
+* A project's own volatile tags (``golden_volatile_tags`` ini option: glob patterns of tag keys):
+  the key stays, its value becomes ``<volatile>``.
 * Strings: the azureml URI becomes ``<azureml-uri>``, the tracking URI ``<tracking-uri>``, the
   test's temporary directory ``<tmp>`` (longest string first).
 * Results: Run/ActiveRun -> ``{"run": ref}``, Experiment -> ``{"experiment": ref}``, tuples ->
@@ -36,7 +38,8 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
 from typing import Any, Final
 
@@ -52,6 +55,8 @@ PARENT_TAG: Final = "mlflow.parentRunId"
 RUN_NAME_TAG: Final = "mlflow.runName"
 VOLATILE_TAGS: Final = frozenset({"mlflow.user"})
 VOLATILE_TAG_PREFIXES: Final = ("mlflow.source.", "mlflow.git")
+#: The value a project's volatile tag (``golden_volatile_tags`` ini option) gets in snapshots.
+VOLATILE_VALUE: Final = "<volatile>"
 
 #: Exception type names that mean the same failure on different backends.
 #: RestException is what the client raises for an error answer of the tracking server; the
@@ -277,15 +282,29 @@ def canonical_message(message: str) -> str:
     return message
 
 
-def normalize(raw: RawSnapshot) -> dict[str, Any]:
-    """The golden snapshot for ``raw`` (experiments and runs keep raw's order)."""
+def _volatile_values(
+    tags: Mapping[str, str | None], patterns: Sequence[str]
+) -> Mapping[str, str | None]:
+    """``tags`` with the values of keys matching a project's volatile-tag patterns replaced."""
+    if not patterns:
+        return tags
+    return {k: VOLATILE_VALUE if any(fnmatchcase(k, p) for p in patterns) else v for k, v in tags.items()}
+
+
+def normalize(raw: RawSnapshot, volatile_tags: Sequence[str] = ()) -> dict[str, Any]:
+    """The golden snapshot for ``raw`` (experiments and runs keep raw's order).
+
+    ``volatile_tags``: glob patterns (``fnmatch``, case-sensitive) of a project's own tag keys whose
+    values change from run to run; their values become ``<volatile>`` (the key stays, so its presence
+    is still compared).
+    """
     norm = Normalizer(raw)
     experiments = [
         {
             "ref": norm.exp_refs[exp.id],
             "name": norm.text(exp.name),
             "lifecycle_stage": exp.lifecycle_stage,
-            "tags": _mapping(exp.tags, norm, _is_volatile_tag),
+            "tags": _mapping(_volatile_values(exp.tags, volatile_tags), norm, _is_volatile_tag),
         }
         for exp in raw.experiments
     ]
@@ -305,7 +324,7 @@ def normalize(raw: RawSnapshot) -> dict[str, Any]:
                 "status": run.status,
                 "ended": run.end_time is not None,
                 "lifecycle_stage": run.lifecycle_stage,
-                "tags": _mapping(run.tags, norm, _is_volatile_tag),
+                "tags": _mapping(_volatile_values(run.tags, volatile_tags), norm, _is_volatile_tag),
                 "params": _mapping(run.params, norm, lambda _k: False),
                 "metrics": {norm.text(k): [_finite(v) for v in values] for k, values in run.metrics.items()},
             }

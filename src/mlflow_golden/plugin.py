@@ -1,52 +1,46 @@
-"""The pytest plugin: options, the ``tracking_store``/``golden``/``store_faults`` fixtures, golden
-file status per test, and orphan detection. The work is done by the other modules; this file only
-wires them to pytest.
+"""The pytest plugin: options, fixtures and hooks, wired to the modules that do the work.
+
+Loaded through the ``pytest11`` entry point into every pytest run of a project that installs the
+package, it imports no MLflow, starts nothing and replaces nothing at load or configure time: it
+adds its options and its two public markers. The first test that uses ``tracking_store``,
+``golden`` or ``store_faults`` imports MLflow and builds the backend (``session.GoldenSession``).
+
+The objects: ``tracking_store.TrackingStore``, ``golden.Golden``, ``faults.StoreFaults``.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-import warnings
 from collections.abc import Generator, Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import mlflow
 import pytest
-from mlflow.tracking import MlflowClient
 
-from mlflow_golden import azureml_scheme, backends, budgets, faults, golden_paths, isolation
-from mlflow_golden.capture import RawSnapshot, capture
-from mlflow_golden.determinism import deterministic
-from mlflow_golden.faults import StoreFaults
-from mlflow_golden.normalize import HarnessError, normalize
-from mlflow_golden.recorder import CreationLog, Recorder
-from mlflow_golden.report import mismatch_report
-from mlflow_golden.snapshot import GoldenFileError, dumps, load
+from mlflow_golden import budgets, golden_paths, target_src
+from mlflow_golden.session import (
+    ALIASES,
+    BACKENDS,
+    SESSION_KEY,
+    VOLATILE_TAGS_INI,
+    GoldenSession,
+    read_settings,
+    session_of,
+)
 
-_logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from mlflow_golden.faults import StoreFaults
+    from mlflow_golden.golden import Golden
+    from mlflow_golden.tracking_store import TrackingStore
 
 #: Orphan golden files (paths relative to the golden dir) found at session finish.
 ORPHANS_KEY = pytest.StashKey[list[str]]()
-#: Per-test golden status key in ``item.user_properties``: ("golden", status).
-STATUS_PROPERTY = "golden"
-STATUSES = ("ok", "differs", "missing", "written")
 
-_SESSION_KEY = pytest.StashKey["_SessionState"]()
 _CALL_REPORT_KEY = pytest.StashKey[pytest.TestReport]()
-
-
-@dataclass
-class _SessionState:
-    golden_dir: Path
-    update: bool
-    backend: str
-    manager: backends.BackendManager
-    nodeids: set[str] = field(default_factory=set)
-    collection_failed: bool = False
+_GOLDEN_AS = "golden_as"
+_GOLDEN_AS_HELP = (
+    f"{_GOLDEN_AS}(module): compare with the golden files of the same-named tests in another module"
+)
 
 
 # -- options and session ---------------------------------------------------------------------------
@@ -62,229 +56,104 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--golden-dir", default=None, metavar="DIR", help="golden files (default: <rootdir>/golden)"
     )
     group.addoption(
-        "--mlflow-backend",
-        default="file",
-        choices=backends.BACKENDS,
+        "--golden-backend",
+        default=None,
+        choices=BACKENDS,
         help="tracking store each test gets (default: file)",
     )
     group.addoption(
-        "--target-src",
+        "--golden-target-src",
         default=None,
         metavar="DIR",
         help="import the code under test from DIR/src (or DIR); the harness itself stays current",
     )
-
-
-def _apply_target_src(config: pytest.Config, value: str) -> None:
-    target = Path(value).expanduser().resolve()
-    if not target.is_dir():
-        raise pytest.UsageError(f"--target-src: no such directory: {value} (resolved to {target})")
-    root = target / "src" if (target / "src").is_dir() else target
-    sys.path.insert(0, str(root))
-    own_src = (config.rootpath / "src").resolve()
-    if own_src == root:
-        return
-    for name, module in list(sys.modules.items()):
-        if name == "mlflow_golden" or name.startswith("mlflow_golden."):
-            continue
-        file = getattr(module, "__file__", None)
-        if file and Path(file).resolve().is_relative_to(own_src):
-            del sys.modules[name]
-    _logger.info("--target-src: importing code under test from %s", root)
+    backend_alias, target_alias = ALIASES
+    group.addoption(
+        backend_alias.old, dest=backend_alias.old_dest, default=None, choices=BACKENDS,
+        help=f"deprecated spelling of {backend_alias.new}",
+    )  # fmt: skip
+    group.addoption(
+        target_alias.old, dest=target_alias.old_dest, default=None, metavar="DIR",
+        help=f"deprecated spelling of {target_alias.new}",
+    )  # fmt: skip
+    parser.addini(
+        VOLATILE_TAGS_INI,
+        type="linelist",
+        default=[],
+        help="glob patterns of your own tag keys whose values change per run: snapshots keep the key, "
+        "with the value <volatile>",
+    )
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "harness_server: needs a real mlflow server subprocess")
-    config.addinivalue_line("markers", "golden_as(module): use the golden files of another test module")
+    config.addinivalue_line("markers", _GOLDEN_AS_HELP)
     config.addinivalue_line("markers", budgets.MARKER_HELP)
-    target = config.getoption("target_src")
-    if target:
-        _apply_target_src(config, target)
-    isolation.disable_telemetry()
-    azureml_scheme.register()
-    golden_dir = config.getoption("golden_dir")
-    state = _SessionState(
-        golden_dir=Path(golden_dir).resolve() if golden_dir else config.rootpath / "golden",
-        update=bool(config.getoption("golden_update")),
-        backend=config.getoption("mlflow_backend"),
-        manager=backends.acquire_manager(xdist_worker=hasattr(config, "workerinput")),
-    )
-    config.stash[_SESSION_KEY] = state
-    config.pluginmanager.register(_CollectionWatcher(state), "mlflow_golden-collection-watcher")
+    settings = read_settings(config)
+    if settings.target_src:
+        target_src.import_code_under_test_from(settings.target_src, config.rootpath / "src")
+    session = GoldenSession(settings, xdist_worker=hasattr(config, "workerinput"))
+    config.stash[SESSION_KEY] = session
+    inputs = _OrphanInputs()
+    config.stash[_ORPHAN_INPUTS_KEY] = inputs
+    config.pluginmanager.register(_CollectionWatcher(inputs), "mlflow_golden-collection-watcher")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    if _SESSION_KEY in config.stash:
-        del config.stash[_SESSION_KEY]
-        backends.release_manager()
+    session = config.stash.get(SESSION_KEY, None)
+    if session is not None:
+        del config.stash[SESSION_KEY]
+        session.close()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    state = config.stash[_SESSION_KEY]
-    mode = "update" if state.update else "compare"
-    return f"mlflow_golden: backend={state.backend} golden-dir={state.golden_dir} mode={mode}"
+    settings = session_of(config).settings
+    mode = "update" if settings.update else "compare"
+    return f"mlflow_golden: backend={settings.backend} golden-dir={settings.golden_dir} mode={mode}"
 
 
 # -- fixtures --------------------------------------------------------------------------------------
-@dataclass
-class TrackingStore:
-    """The test's isolated tracking store (see the ``tracking_store`` fixture)."""
-
-    uri: str
-    azureml_uri: str
-    client: MlflowClient
-    backend: str
-    tmp_path: Path
-    store_class: type
-    creation_log: CreationLog
-
-    def use_azureml(self) -> None:
-        """Make the azureml URI the global tracking URI (and env MLFLOW_TRACKING_URI)."""
-        mlflow.set_tracking_uri(self.azureml_uri)
-
-
 @pytest.fixture
 def tracking_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrackingStore]:
     """A fresh, isolated MLflow tracking store for this test on the chosen backend."""
-    state = request.config.stash[_SESSION_KEY]
-    location = state.manager.new_store(state.backend, tmp_path)
-    with ExitStack() as stack:
-        stack.enter_context(
-            isolation.isolated_environment({**location.env, "MLFLOW_TRACKING_URI": location.uri})
-        )
-        stack.enter_context(isolation.working_directory(tmp_path))
-        stack.callback(state.manager.release, location)
-        stack.callback(azureml_scheme.set_target, None)
-        azureml_scheme.set_target(location.uri)
-        stack.enter_context(isolation.tracking_uri(location.uri))
-        stack.enter_context(deterministic())
-        log = stack.enter_context(Recorder().installed(backends.STORE_CLASSES.values()))
-        stack.callback(_reset_fluent)
-        yield TrackingStore(
-            uri=location.uri,
-            azureml_uri=azureml_scheme.AZUREML_URI,
-            client=MlflowClient(tracking_uri=location.uri),
-            backend=state.backend,
-            tmp_path=tmp_path,
-            store_class=backends.STORE_CLASSES[state.backend],
-            creation_log=log,
-        )
+    from mlflow_golden.tracking_store import open_tracking_store
 
-
-def _reset_fluent() -> None:
-    with faults.suspended():
-        isolation.reset_fluent_state()
-
-
-class Golden:
-    """The ``golden`` fixture object: snapshot the store and compare with the golden file."""
-
-    def __init__(self, store: TrackingStore, path: Path, update: bool, item: pytest.Item) -> None:
-        self._store = store
-        self.path = path
-        self._update = update
-        self._item = item
-        self._error: BaseException | None = None
-        self.checked = False
-
-    @contextmanager
-    def capture(self) -> Iterator[None]:
-        """Record an Exception raised in the block (not re-raised) for the next ``check()``."""
-        try:
-            yield
-        except Exception as exc:
-            self._error = exc
-
-    def raw(self, result: object = None, error: BaseException | None = None) -> RawSnapshot:
-        return capture(
-            self._store.client,
-            self._store.creation_log,
-            result=result,
-            error=error if error is not None else self._error,
-            tmp_path=str(self._store.tmp_path),
-            tracking_uri=self._store.uri,
-            azureml_uri=self._store.azureml_uri,
-        )
-
-    def snapshot(self, result: object = None, error: BaseException | None = None) -> dict[str, Any]:
-        """The normalized snapshot of the store plus ``result``/``error``, without comparing."""
-        try:
-            return normalize(self.raw(result, error))
-        except HarnessError as exc:
-            pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
-
-    def _status(self, status: str) -> None:
-        self._item.user_properties.append((STATUS_PROPERTY, status))
-
-    def check(self, result: object = None, error: BaseException | None = None) -> None:
-        """Compare the snapshot byte for byte with the golden file, then the store calls made so far
-        with their budget (or write both when updating)."""
-        self.checked = True
-        calls = list(self._store.creation_log.store_calls)
-        self._check_behavior(result, error)
-        if budgets.exempt(self._item, self._store.backend):
-            return
-        budget = golden_paths.budget_path(self.path)
-        verdict = budgets.judge(budget, calls, self._item.nodeid, update=self._update)
-        if verdict.status == "written":
-            self._status("written")
-        elif verdict.status == "lower":
-            warnings.warn(budgets.BudgetCanBeLowered(verdict.message), stacklevel=2)
-        elif verdict.status in ("over", "missing"):
-            self._status("differs" if verdict.status == "over" else "missing")
-            pytest.fail(verdict.message, pytrace=False)
-
-    def _check_behavior(self, result: object, error: BaseException | None) -> None:
-        text = dumps(self.snapshot(result, error))
-        exists = self.path.is_file()
-        if self._update:
-            if exists and self.path.read_bytes() == text.encode("utf-8"):
-                self._status("ok")
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self.path.write_text(text, encoding="utf-8", newline="\n")
-                self._status("written")
-            return
-        if not exists:
-            self._status("missing")
-            message = f"missing golden file {self.path}; run with --golden-update to record it"
-            pytest.fail(message, pytrace=False)
-        if self.path.read_bytes() == text.encode("utf-8"):
-            self._status("ok")
-            return
-        self._status("differs")
-        try:
-            expected = load(self.path)
-        except GoldenFileError as exc:
-            pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
-        actual = self.snapshot(result, error)
-        pytest.fail(mismatch_report(expected, actual, self.path), pytrace=False)
+    with open_tracking_store(session_of(request.config), tmp_path) as store:
+        yield store
 
 
 @pytest.fixture
 def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Iterator[Golden]:
-    """Snapshot what the test left in ``tracking_store`` and compare it with its golden file.
+    """Snapshot what the test left in ``tracking_store`` and compare it with its golden files.
 
-    ``@pytest.mark.golden_as("tests/golden/test_x.py")`` makes the test use the golden file of the
+    ``@pytest.mark.golden_as("tests/golden/test_x.py")`` makes the test use the golden files of the
     same-named test in that module: a replay of its scenario through other code. Such a test only
-    compares; under ``--golden-update`` it is skipped (the owning test writes the file).
+    compares; under ``--golden-update`` it is skipped (the owning test writes the files).
     """
-    state = request.config.stash[_SESSION_KEY]
+    from mlflow_golden.golden import Golden
+
+    settings = session_of(request.config).settings
     nodeid = request.node.nodeid
-    marker = request.node.get_closest_marker("golden_as")
+    marker = request.node.get_closest_marker(_GOLDEN_AS)
     if marker is not None:
-        if state.update:
+        if settings.update:
             pytest.skip("golden_as replays only compare; the owning test records the golden file")
         nodeid = golden_paths.replayed_nodeid(nodeid, marker.args[0])
-    path = golden_paths.golden_path_for_nodeid(nodeid, state.golden_dir)
-    fixture = Golden(tracking_store, path, state.update, request.node)
+    fixture = Golden(
+        tracking_store,
+        golden_paths.golden_path_for_nodeid(nodeid, settings.golden_dir),
+        golden_dir=settings.golden_dir,
+        update=settings.update,
+        item=request.node,
+        volatile_tags=settings.volatile_tags,
+    )
     yield fixture
     report = request.node.stash.get(_CALL_REPORT_KEY, None)
-    if not fixture.checked and report is not None and report.passed:
+    if not fixture.used and report is not None and report.passed:
         pytest.fail(
             f"{request.node.nodeid} uses the golden fixture but never called golden.check(); "
-            "call golden.check(result=...) at the end of the scenario",
+            "call golden.check(result=...) at the end of the scenario (or golden.snapshot() to only "
+            "inspect the snapshot)",
             pytrace=False,
         )
 
@@ -292,6 +161,8 @@ def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Ite
 @pytest.fixture
 def store_faults(tracking_store: TrackingStore) -> Iterator[StoreFaults]:
     """Make chosen methods of the backend's store class fail on chosen calls (undone at test end)."""
+    from mlflow_golden.faults import StoreFaults
+
     injector = StoreFaults(tracking_store.store_class)
     try:
         yield injector
@@ -334,10 +205,19 @@ def _selected_paths(config: pytest.Config) -> list[str]:
     return selected
 
 
+@dataclass
+class _OrphanInputs:
+    nodeids: set[str] = field(default_factory=set)
+    collection_failed: bool = False
+
+
+_ORPHAN_INPUTS_KEY = pytest.StashKey[_OrphanInputs]()
+
+
 class _CollectionWatcher:
     """Notes collection errors: with modules missing, orphan judgment would be wrong."""
 
-    def __init__(self, state: _SessionState) -> None:
+    def __init__(self, state: _OrphanInputs) -> None:
         self._state = state
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -347,53 +227,51 @@ class _CollectionWatcher:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
-    state = node.config.stash.get(_SESSION_KEY, None)
+    state = node.config.stash.get(_ORPHAN_INPUTS_KEY, None)
     if state is not None:
         state.nodeids.update(ids)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    session.config.stash[_SESSION_KEY].nodeids.update(item.nodeid for item in session.items)
+    session.config.stash[_ORPHAN_INPUTS_KEY].nodeids.update(item.nodeid for item in session.items)
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
-    if hasattr(config, "workerinput") or _SESSION_KEY not in config.stash:
+    if hasattr(config, "workerinput") or SESSION_KEY not in config.stash:
         return
-    state = config.stash[_SESSION_KEY]
+    settings = session_of(config).settings
+    state = config.stash[_ORPHAN_INPUTS_KEY]
     if state.collection_failed or not state.nodeids or not _is_full_run(config):
         return
-    orphans = golden_paths.find_orphans(state.golden_dir, state.nodeids, _selected_paths(config))
+    orphans = golden_paths.find_orphans(settings.golden_dir, state.nodeids, _selected_paths(config))
     config.stash[ORPHANS_KEY] = orphans
     if not orphans:
         return
-    if state.update:
+    if settings.update:
         for relative in orphans:
-            (state.golden_dir / relative).unlink(missing_ok=True)
+            (settings.golden_dir / relative).unlink(missing_ok=True)
     elif session.exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     orphans = config.stash.get(ORPHANS_KEY, [])
-    state = config.stash.get(_SESSION_KEY, None)
-    if orphans and state is not None:
-        verb = "removed" if state.update else "owned by no collected test; --golden-update removes them"
+    session = config.stash.get(SESSION_KEY, None)
+    if orphans and session is not None:
+        verb = (
+            "removed"
+            if session.settings.update
+            else "owned by no collected test; --golden-update removes them"
+        )
         terminalreporter.section("mlflow_golden orphans")
         for relative in orphans:
             terminalreporter.write_line(f"orphan golden file: {relative}")
         terminalreporter.write_line(f"{len(orphans)} orphan golden file(s): {verb}")
-    timing = None if state is None else state.manager.server_timing()
+    timing = None if session is None else session.server_timing()
     if timing is not None:
         terminalreporter.write_line(f"mlflow_golden: {timing}")
 
 
-__all__ = [
-    "ORPHANS_KEY",
-    "STATUSES",
-    "STATUS_PROPERTY",
-    "Golden",
-    "StoreFaults",
-    "TrackingStore",
-]
+__all__ = ["ORPHANS_KEY"]

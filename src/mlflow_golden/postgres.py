@@ -76,7 +76,7 @@ def find_binaries() -> Path:
         folder = Path(spec.origin).parent / "pginstall" / "bin"
         if (folder / "postgres").is_file():
             return folder
-    raise PostgresNotFoundError(f"--mlflow-backend postgres needs a PostgreSQL server: {HOW_TO_GET}")
+    raise PostgresNotFoundError(f"--golden-backend postgres needs a PostgreSQL server: {HOW_TO_GET}")
 
 
 def _unprivileged_user() -> tuple[int, int] | None:

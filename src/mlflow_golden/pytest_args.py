@@ -4,8 +4,7 @@ pytest chooses its rootdir (and so its config file and ``testpaths``) from the c
 positional arguments *before* plugins have registered their options. A plugin option's value
 given as a separate word (``--golden-dir /elsewhere``) is then taken for a test path, and the
 rootdir moves next to it. The CLI passes every argument through this module, so both spellings
-mean the same. The names are listed here, not imported from the plugin, because importing the
-plugin imports MLflow (seconds); a harness test keeps the list equal to the plugin's options.
+mean the same. A harness test keeps the list equal to the plugin's options (old spellings too).
 """
 
 from __future__ import annotations
@@ -15,7 +14,9 @@ from typing import Final
 
 __all__ = ["VALUE_OPTIONS", "join_option_values"]
 
-VALUE_OPTIONS: Final = frozenset({"--golden-dir", "--mlflow-backend", "--target-src"})
+VALUE_OPTIONS: Final = frozenset(
+    {"--golden-dir", "--golden-backend", "--golden-target-src", "--mlflow-backend", "--target-src"}
+)
 """The plugin's long options that take a value (see ``mlflow_golden.plugin.pytest_addoption``)."""
 
 

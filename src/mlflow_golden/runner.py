@@ -1,7 +1,7 @@
 """Run the golden tests in a fresh pytest subprocess and stream its per-scenario results.
 
 The CLI never runs scenarios in its own process: every run (verify, record from a worktree,
-provenance) gets a fresh interpreter, so ``--target-src`` imports and MLflow state cannot leak
+provenance) gets a fresh interpreter, so ``--golden-target-src`` imports and MLflow state cannot leak
 between runs. The child loads ``mlflow_golden.cli_reporter``, which writes one JSON event per
 finished scenario to a pipe; ``run_pytest`` hands each event to a callback as it arrives, so the
 CLI can print progress while pytest runs (also under ``-n``/xdist). pytest's own output is kept

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol
 
 from mlflow_golden.process_group import ProcessGroup
+from mlflow_golden.telemetry import TELEMETRY_OFF_ENV
 
 _logger = logging.getLogger(__name__)
 
@@ -203,11 +204,8 @@ class MlflowServer:
 
     def _spawn(self, port: int, store_uri: str, artifacts: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_") and k != SHARED_SERVER_ENV}
-        env.update(
-            MLFLOW_DISABLE_TELEMETRY="true",
-            DO_NOT_TRACK="true",
-            MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false",
-        )
+        env.update(TELEMETRY_OFF_ENV)
+        env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"
         command = [
             sys.executable, "-m", "mlflow", "server",
             "--backend-store-uri", store_uri,

@@ -72,7 +72,7 @@ def run_child(
     """
     outcome: dict[str, Any] = {"body_ran": False, "yielded": None, "active_in_body": None}
     with (
-        golden.capture(),
+        golden.catch_error(),
         runs.create_child_run(
             parent_run_id,
             trial_number,

@@ -79,7 +79,7 @@ def call_into(outcome: dict[str, Any], function: Callable[..., Any], *args: Any,
     """Call ``function`` and store its value in ``outcome["returned"]``.
 
     On error, store the chained cause (``raise ... from``) in ``outcome["cause"]`` and re-raise,
-    for the surrounding ``golden.capture()``.
+    for the surrounding ``golden.catch_error()``.
     """
     try:
         outcome["returned"] = function(*args, **kwargs)
@@ -99,13 +99,13 @@ def expect_deprecation(function: Callable[..., Any]) -> AbstractContextManager[A
 
 
 def captured_call(golden: Any, function: Callable[..., Any], *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """``call_into`` a fresh outcome inside ``golden.capture()`` and return that outcome.
+    """``call_into`` a fresh outcome inside ``golden.catch_error()`` and return that outcome.
 
     The usual one-call scenario body: an error is recorded for the next ``golden.check()``. A
     deprecated function must warn (``expect_deprecation``).
     """
     outcome: dict[str, Any] = {}
-    with expect_deprecation(function), golden.capture():
+    with expect_deprecation(function), golden.catch_error():
         call_into(outcome, function, *args, **kwargs)
     return outcome
 

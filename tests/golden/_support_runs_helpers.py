@@ -84,7 +84,7 @@ def create_run_safe_outcome(
     """Call create_run_safe; report what it returned and the caller's tags afterwards."""
     before = copy.deepcopy(tags)
     returned = None
-    with golden.capture():
+    with golden.catch_error():
         returned = runs.create_run_safe(experiment_id, run_name, tags=tags, parent_run_id=parent)
     return {"returned": returned, "tags_after": tags, "tags_unchanged": tags == before}
 
@@ -92,7 +92,7 @@ def create_run_safe_outcome(
 def get_or_create_outcome(golden: Any, name: str) -> Any:
     """get_or_create_experiment's return value (None if it raised; the error is captured)."""
     returned = None
-    with golden.capture():
+    with golden.catch_error():
         returned = runs.get_or_create_experiment(name)
     return returned
 
@@ -100,7 +100,7 @@ def get_or_create_outcome(golden: Any, name: str) -> Any:
 def resolve_outcome(golden: Any, **kwargs: Any) -> Any:
     """resolve_experiment_id's return value (None if it raised; the error is captured)."""
     returned = None
-    with golden.capture():
+    with golden.catch_error():
         returned = runs.resolve_experiment_id(**kwargs)
     return returned
 

@@ -1,7 +1,7 @@
 """Golden scenarios: environment every scenario starts from.
 
 Scenarios reach the tracking layer only through its public functions and the files it writes,
-so the same scenarios replay against other layouts (``--target-src``).
+so the same scenarios replay against other layouts (``--golden-target-src``).
 """
 
 from __future__ import annotations

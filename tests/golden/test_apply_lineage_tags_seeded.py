@@ -98,7 +98,7 @@ def test_apply_lineage_tags_seeded(tracking_store, golden, capsys, seed):
     )
 
     result = None
-    with golden.capture():
+    with golden.catch_error():
         result = apply_and_report(
             capsys,
             EXPERIMENT,

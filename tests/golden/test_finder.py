@@ -107,21 +107,21 @@ def test_metadata_json_is_read_before_the_local_index_raises(tracking_store, gol
 # -- P3 local_index --------------------------------------------------------------------------------
 def test_local_index_with_root_dir_raises_type_error(tracking_store, golden):
     _arrange(tracking_store.client)
-    with golden.capture():
+    with golden.catch_error():
         _find(run_key_hash=RUN_KEY_HASH, root_dir=tracking_store.tmp_path)
     golden.check()
 
 
 def test_local_index_root_derived_from_output_dir_raises_type_error(tracking_store, golden):
     _arrange(tracking_store.client)
-    with golden.capture():
+    with golden.catch_error():
         _find(context=FINAL_CONTEXT, output_dir=tracking_store.tmp_path / "a" / "b")
     golden.check()
 
 
 def test_local_index_incomplete_context_raises_the_run_key_value_error(tracking_store, golden):
     _arrange(tracking_store.client)
-    with golden.capture():
+    with golden.catch_error():
         _find(context=NamingContext("hpo_refit", "distilbert", "local"))
     golden.check()
 
@@ -231,7 +231,7 @@ def test_tag_context_variant_mismatch_falls_through(tracking_store, golden):
 def test_tag_context_is_not_tried_in_strict_mode(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     _context_tagged_run(tracking_store, runs["experiment_id"])
-    with golden.capture():
+    with golden.catch_error():
         _find(context=FINAL_CONTEXT, strict=True)
     golden.check()
 
@@ -298,7 +298,7 @@ def test_strict_true_hit_reports_the_winning_strategy(tracking_store, golden):
 
 def test_strict_true_miss_raises_value_error(tracking_store, golden):
     _arrange(tracking_store.client)
-    with golden.capture():
+    with golden.catch_error():
         _find(run_id=UNKNOWN_RUN_ID, run_key_hash=RUN_KEY_HASH, strict=True)
     golden.check()
 
@@ -322,7 +322,7 @@ def test_strict_false_explicit_tries_every_strategy(tracking_store, golden):
 # -- experiment lookup -----------------------------------------------------------------------------
 def test_missing_experiment_raises_runtime_error(tracking_store, golden):
     _arrange(tracking_store.client)
-    with golden.capture():
+    with golden.catch_error():
         report(find_mlflow_run("absent"))
     golden.check()
 
@@ -330,7 +330,7 @@ def test_missing_experiment_raises_runtime_error(tracking_store, golden):
 def test_experiment_lookup_failure_raises_runtime_error(tracking_store, golden, store_faults):
     _arrange(tracking_store.client)
     store_faults.fail("get_experiment_by_name", calls=1)
-    with golden.capture():
+    with golden.catch_error():
         _find()
     golden.check()
 
@@ -360,7 +360,7 @@ def test_quote_in_run_key_hash_breaks_the_tag_search_which_is_swallowed(tracking
 def test_quote_in_run_key_hash_strict_raises_the_strict_miss(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": "it's"})
-    with golden.capture():
+    with golden.catch_error():
         _find(run_key_hash="it's", strict=True)
     golden.check()
 

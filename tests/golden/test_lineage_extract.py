@@ -128,14 +128,14 @@ def test_extract_copies_values_verbatim(tracking_store, golden):
 
 def test_extract_tags_none_raises_attribute_error(tracking_store, golden):
     best_model = {"study_key_hash": "study-hash", "run_id": "refit-run", "tags": None}
-    with golden.capture():
+    with golden.catch_error():
         extract_lineage_from_best_model(best_model)
     golden.check(result={"record_after": best_model})
 
 
 def test_extract_tags_not_a_mapping_raises_attribute_error(tracking_store, golden):
     best_model = {"study_key_hash": "study-hash", "run_id": "refit-run", "tags": ["code.study_key_hash"]}
-    with golden.capture():
+    with golden.catch_error():
         extract_lineage_from_best_model(best_model)
     golden.check(result={"record_after": best_model})
 
@@ -150,7 +150,7 @@ def test_extract_tags_none_with_both_hashes_present(tracking_store, golden):
         "tags": None,
     }
     result = None
-    with golden.capture():
+    with golden.catch_error():
         result = _extract(best_model)
     golden.check(result={"outcome": result, "record_after": best_model})
 
@@ -163,6 +163,6 @@ def test_extract_tags_list_holding_the_sweep_key_raises_type_error(tracking_stor
         "tags": ["code.lineage.hpo_sweep_run_id"],
     }
     result = None
-    with golden.capture():
+    with golden.catch_error():
         result = _extract(best_model)
     golden.check(result={"outcome": result, "record_after": best_model})

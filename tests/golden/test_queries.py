@@ -101,7 +101,7 @@ def test_query_spans_several_experiments_in_backend_order(tracking_store, golden
 def test_query_search_error_propagates(tracking_store, golden):
     experiment_id = _experiment(tracking_store.client)
     _tagged_runs(tracking_store.client, experiment_id)
-    with golden.capture():
+    with golden.catch_error():
         query_runs_by_tags(
             tracking_store.client, [experiment_id], {}, filter_string="tags.code.model = 'it's'"
         )

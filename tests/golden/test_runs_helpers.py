@@ -3,7 +3,7 @@
 legacy-core §1.2-§1.4, §6.1 (CRS column), §9.1.5 and §9.1.12. One branch per scenario. Every store
 starts from ``arrange`` (see _support_runs_helpers), so each snapshot also shows that the runs and
 experiments already there were left untouched. None of the three functions raises: each call sits
-in ``golden.capture()`` so that a raise would show up in the snapshot's ``error``.
+in ``golden.catch_error()`` so that a raise would show up in the snapshot's ``error``.
 """
 
 from __future__ import annotations

@@ -189,7 +189,7 @@ def test_with_lineage_registry_error_raises_after_training_tags(tracking_store, 
     config_dir = config_dir_with(tracking_store.tmp_path, variant)
     tags: dict[str, Any] = {"code.model": "distilbert"}
     returned = None
-    with golden.capture():
+    with golden.catch_error():
         returned = add_training_tags_with_lineage(tags, dict(FULL_LINEAGE), "final-run", config_dir)
     golden.check(
         result={"tags_yaml": variant, "returned": returned, "input_after": tags, "input_keys": list(tags)}
@@ -206,7 +206,7 @@ def test_with_lineage_registry_error_names_the_first_key_resolved(tracking_store
         },
     )
     tags: dict[str, Any] = {}
-    with golden.capture():
+    with golden.catch_error():
         add_training_tags_with_lineage(tags, {}, None, config_dir)
     golden.check(result={"input_after": tags})
 
@@ -214,7 +214,7 @@ def test_with_lineage_registry_error_names_the_first_key_resolved(tracking_store
 def test_with_lineage_registry_errors_even_for_empty_lineage(tracking_store, golden):
     config_dir = config_dir_with(tracking_store.tmp_path, "section_not_dict")
     tags: dict[str, Any] = {}
-    with golden.capture():
+    with golden.catch_error():
         add_training_tags_with_lineage(tags, {}, None, config_dir)
     golden.check(result={"input_after": tags})
 
@@ -337,7 +337,7 @@ def test_build_lineage_two_fields_mapped_to_one_key_last_wins(tracking_store, go
 @pytest.mark.parametrize("variant", BROKEN_TAGS_YAML)
 def test_build_lineage_registry_error_when_a_field_is_present(tracking_store, golden, variant):
     config_dir = config_dir_with(tracking_store.tmp_path, variant)
-    with golden.capture():
+    with golden.catch_error():
         _build_lineage_tags_dict({"hpo_refit_run_id": "refit-run-1"}, config_dir)
     golden.check(result={"tags_yaml": variant})
 
@@ -364,7 +364,7 @@ def test_training_tag_keys_overridden_by_tags_yaml(tracking_store, golden, varia
 @pytest.mark.parametrize("variant", BROKEN_TAGS_YAML)
 def test_training_tag_keys_registry_error(tracking_store, golden, variant):
     config_dir = config_dir_with(tracking_store.tmp_path, variant)
-    with golden.capture():
+    with golden.catch_error():
         _get_training_tag_keys(config_dir)
     golden.check(result={"tags_yaml": variant})
 
@@ -374,6 +374,6 @@ def test_training_tag_keys_error_names_the_first_entry_resolved(tracking_store, 
         tracking_store.tmp_path,
         tags={"lineage": {"hpo_sweep_run_id": None}, "grouping": "flat", "mlflow": {"run_type": ["x"]}},
     )
-    with golden.capture():
+    with golden.catch_error():
         _get_training_tag_keys(config_dir)
     golden.check(result=None)

@@ -74,7 +74,7 @@ def test_add_training_tags_with_lineage_seeded(tracking_store, golden, seed):
     tmp_path = tracking_store.tmp_path
     case, config_dir = _drawn_case(rng, tmp_path, input=tags, lineage=lineage, run_name=run_name)
     returned = None
-    with golden.capture():
+    with golden.catch_error():
         returned = add_training_tags_with_lineage(tags, lineage, run_name, config_dir)
     outcome = (
         dict_outcome(returned, tags)
@@ -90,7 +90,7 @@ def test_build_lineage_tags_dict_seeded(tracking_store, golden, seed):
     lineage = random_lineage(rng)
     case, config_dir = _drawn_case(rng, tracking_store.tmp_path, lineage=lineage)
     returned = None
-    with golden.capture():
+    with golden.catch_error():
         returned = _build_lineage_tags_dict(lineage, config_dir)
     keys = list(returned) if returned is not None else None
     golden.check(result={"case": case, "returned": returned, "returned_keys": keys, "lineage_after": lineage})
@@ -101,6 +101,6 @@ def test_get_training_tag_keys_seeded(tracking_store, golden, seed):
     rng = random.Random(seed)
     case, config_dir = _drawn_case(rng, tracking_store.tmp_path)
     keys = None
-    with golden.capture():
+    with golden.catch_error():
         keys = _get_training_tag_keys(config_dir)
     golden.check(result={"case": case, "keys": keys})

@@ -72,8 +72,8 @@ def _yielded(started: Any) -> Any:
 
 
 def _raise_in_body(golden: Any, start: Callable[[], Any], message: str) -> None:
-    """Raise ``BodyError(message)`` inside the context ``start()`` opens, under ``golden.capture()``."""
-    with golden.capture(), start():
+    """Raise ``BodyError(message)`` inside the context ``start()`` opens, under ``golden.catch_error()``."""
+    with golden.catch_error(), start():
         raise BodyError(message)
 
 
@@ -193,7 +193,7 @@ def test_training_disabled_stage_yields_none_without_a_run(tracking_store, golde
 
 def test_training_body_exception_ends_the_run_failed(tracking_store, golden):
     tracker = MLflowTrainingTracker("final_training")
-    with golden.capture(), tracker.start_training_run("final-run"):
+    with golden.catch_error(), tracker.start_training_run("final-run"):
         mlflow.log_metric("partial", 1.0)
         raise BodyError("training crashed")
     golden.check()
@@ -348,7 +348,7 @@ def test_sweep_best_checkpoint_marks_refit_completion_on_the_refit_run(tracking_
 
 def test_sweep_best_checkpoint_without_any_target_raises(tracking_store, golden):
     tracker = MLflowSweepTracker("hpo")
-    with golden.capture():
+    with golden.catch_error():
         tracker.log_best_checkpoint(_study(0, [0.5]), tracking_store.tmp_path, "distilbert", refit_ok=True)
     golden.check()
 
@@ -470,7 +470,7 @@ def test_conversion_disabled_stage_yields_none_without_a_run(tracking_store, gol
 
 def test_conversion_body_exception_ends_the_run_failed(tracking_store, golden):
     tracker = MLflowConversionTracker("conversion")
-    with golden.capture(), tracker.start_conversion_run("convert", "onnx"):
+    with golden.catch_error(), tracker.start_conversion_run("convert", "onnx"):
         mlflow.log_metric("conversion_success", 0.0)
         raise BodyError("export crashed")
     golden.check()

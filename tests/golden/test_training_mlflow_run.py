@@ -463,7 +463,7 @@ def test_index_max_entries_keeps_newest(tracking_store, golden):
     index_args = _index_args(tracking_store, index={"max_entries": 1})
     first: dict[str, Any] = {}
     second: dict[str, Any] = {}
-    with golden.capture():
+    with golden.catch_error():
         call_into(
             first,
             create_training_mlflow_run,
@@ -486,7 +486,7 @@ def test_index_same_context_overwrites_entry(tracking_store, golden):
     first: dict[str, Any] = {}
     second: dict[str, Any] = {}
     third: dict[str, Any] = {}
-    with golden.capture():
+    with golden.catch_error():
         call_into(first, create_training_mlflow_run, "train", "first", **index_args)
         call_into(
             second,

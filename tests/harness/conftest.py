@@ -1,4 +1,10 @@
-"""Fixtures for testing mlflow_golden itself: pytester runs that use the outer --mlflow-backend."""
+"""Fixtures for testing mlflow_golden itself: pytester runs that use the outer --golden-backend.
+
+The harness's tests run many inner (in-process) pytest sessions. This session holds the backend
+manager from start to end, so inner sessions share its sqlite template and mlflow server instead
+of starting their own; and the store modules are imported here, before any inner session, whose
+module snapshot would otherwise drop them (re-importing them redefines SQLAlchemy models).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +15,29 @@ from pathlib import Path
 import pytest
 
 import mlflow_golden
+from mlflow_golden import backends
+from mlflow_golden.session import backend_of
 
 InnerRun = Callable[..., pytest.RunResult]
+
+_HELD_MANAGER = pytest.StashKey[backends.BackendManager]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "harness_server: needs a real mlflow server subprocess")
+    config.stash[_HELD_MANAGER] = backends.acquire_manager(xdist_worker=hasattr(config, "workerinput"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _HELD_MANAGER in config.stash:
+        del config.stash[_HELD_MANAGER]
+        backends.release_manager()
 
 
 @pytest.fixture
 def backend(request: pytest.FixtureRequest) -> str:
-    """The backend the outer session runs on (--mlflow-backend)."""
-    return str(request.config.getoption("mlflow_backend"))
+    """The backend the outer session runs on (--golden-backend)."""
+    return backend_of(request.config)
 
 
 @pytest.fixture
@@ -26,17 +47,10 @@ def run_inner(pytester: pytest.Pytester, backend: str) -> InnerRun:
     In-process runs share the outer process's mlflow server (no new server per run).
     """
 
-    def run(*args: str, backend_override: str | None = None) -> pytest.RunResult:
-        return pytester.runpytest_inprocess(
-            "-p",
-            "mlflow_golden.plugin",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:hypothesispytest",
-            f"--mlflow-backend={backend_override or backend}",
-            *args,
-        )
+    def run(*args: str, backend_override: str | None = None, pass_backend: bool = True) -> pytest.RunResult:
+        backend_args = [f"--golden-backend={backend_override or backend}"] if pass_backend else []
+        plugins = ("-p", "mlflow_golden.plugin", "-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+        return pytester.runpytest_inprocess(*plugins, *backend_args, *args)
 
     return run
 

@@ -1,4 +1,5 @@
-"""The test-only azureml scheme stores into the current test's store, on every backend."""
+"""The test-only azureml scheme stores into the current test's store, on every backend, and exists
+only while a test holds a tracking store: outside, MLflow's registry is as the project left it."""
 
 from __future__ import annotations
 
@@ -7,16 +8,12 @@ from collections.abc import Callable
 import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
+from mlflow.tracking._tracking_service import utils as tracking_utils
 from mlflow.tracking._tracking_service.utils import _get_store
 
-from mlflow_golden.plugin import TrackingStore
+from mlflow_golden import TrackingStore
 
 InnerRun = Callable[..., pytest.RunResult]
-
-
-def test_uri_shape(tracking_store: TrackingStore) -> None:
-    assert tracking_store.azureml_uri.startswith("azureml://")
-    assert "azureml" in tracking_store.azureml_uri and "/mlflow" in tracking_store.azureml_uri
 
 
 def test_fluent_lifecycle_through_azureml_uri_lands_in_the_test_store(tracking_store: TrackingStore) -> None:
@@ -71,6 +68,69 @@ def test_each_test_gets_its_own_azureml_store_despite_mlflow_store_cache(
     run_inner().assert_outcomes(passed=3)
 
 
-def test_azureml_uri_outside_a_test_is_refused() -> None:
-    with pytest.raises(Exception, match="only works inside a test using tracking_store"):
+def test_outside_a_tracking_store_no_azureml_builder_is_registered() -> None:
+    """This project installs no azureml-mlflow: outside the fixture the scheme is unknown to MLflow."""
+    registry = tracking_utils._tracking_store_registry
+    assert "azureml" not in registry._registry
+    with pytest.raises(Exception, match=r"unsupported URI 'azureml://x/mlflow/v1\.0/y'"):
         MlflowClient(tracking_uri="azureml://x/mlflow/v1.0/y").search_experiments()
+
+
+REAL_AZUREML_CONFTEST = """
+from mlflow.tracking._tracking_service import utils
+
+
+class RealAzuremlStore:
+    \"\"\"Stands in for the store azureml-mlflow builds.\"\"\"
+
+    def __init__(self, store_uri):
+        self.store_uri = store_uri
+
+
+def _real_builder(store_uri, artifact_uri=None, **kwargs):
+    return RealAzuremlStore(store_uri)
+
+
+_registry = utils._tracking_store_registry._registry
+_before = _registry.get("azureml")
+utils._tracking_store_registry.register("azureml", _real_builder)  # before the session starts
+
+
+def pytest_unconfigure(config):
+    if _before is None:
+        _registry.pop("azureml", None)
+    else:
+        _registry["azureml"] = _before
+    utils._tracking_store_registry._get_store_with_resolved_uri.cache_clear()
+"""
+
+REAL_AZUREML_TESTS = """
+from mlflow.tracking._tracking_service import utils as tracking_utils
+from mlflow.tracking._tracking_service.utils import _get_store
+
+URI = "azureml://real.example/mlflow/v1.0/subscriptions/s/resourceGroups/g/workspaces/w"
+
+
+def test_1_before_any_tracking_store_the_real_builder_serves_azureml():
+    assert type(_get_store(URI)).__name__ == "RealAzuremlStore"
+
+
+def test_2_inside_tracking_store_azureml_reaches_the_test_store(tracking_store):
+    assert isinstance(_get_store(tracking_store.azureml_uri), tracking_store.store_class)
+
+
+def test_3_after_a_tracking_store_the_real_builder_is_back():
+    store = _get_store(URI)
+    assert type(store).__name__ == "RealAzuremlStore"
+    assert store.store_uri == URI
+"""
+
+
+def test_a_real_azureml_builder_registered_before_the_session_is_intact_outside_the_fixture(
+    pytester: pytest.Pytester, run_inner: InnerRun
+) -> None:
+    pytester.makeconftest(REAL_AZUREML_CONFTEST)
+    pytester.makepyfile(test_real_azureml=REAL_AZUREML_TESTS)
+    result = run_inner("-p", "no:randomly", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*test_1_before*PASSED*", "*test_2_inside*PASSED*", "*test_3_after*PASSED*"])

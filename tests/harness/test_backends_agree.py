@@ -39,7 +39,7 @@ def test_sample(tracking_store, golden):
     tracking_store.use_azureml()
     mlflow.set_experiment("az")
     mlflow.start_run(run_name="left-open")
-    with golden.capture():
+    with golden.catch_error():
         client.get_run("0" * 32)
     golden.check(result={"sweep": sweep, "uri": mlflow.get_tracking_uri(), "exp": exp.experiment_id})
 
@@ -56,7 +56,7 @@ def test_errors(tracking_store, golden):
         lambda: client.set_tag(run.info.run_id, "k", "v"),
         lambda: client.create_run(exp, run_name="a", tags={"mlflow.runName": "b"}),
     ):
-        with golden.capture():
+        with golden.catch_error():
             call()
         errors.append(golden.snapshot()["error"])
     golden.check(result=errors)
@@ -106,7 +106,7 @@ def test_postgres_differs_from_the_file_store_only_in_the_duplicate_experiment_m
     pytester: pytest.Pytester, run_inner: InnerRun, backend: str
 ) -> None:
     if backend != "postgres":
-        pytest.skip("needs the postgres server of --mlflow-backend=postgres")
+        pytest.skip("needs the postgres server of --golden-backend=postgres")
     pytester.makepyfile(test_sample=SCENARIO)
     for name in ("file", "postgres"):
         run_inner("--golden-update", f"--golden-dir=golden-{name}", backend_override=name).assert_outcomes(

@@ -1,4 +1,4 @@
-"""End to end through pytest (pytester, in-process, outer --mlflow-backend): record, compare, report."""
+"""End to end through pytest (pytester, in-process, outer --golden-backend): record, compare, report."""
 
 from __future__ import annotations
 
@@ -171,7 +171,7 @@ def test_capture_records_the_error_into_check(pytester: pytest.Pytester, run_inn
     pytester.makepyfile(
         test_scenario="""
         def test_scenario(tracking_store, golden):
-            with golden.capture():
+            with golden.catch_error():
                 raise KeyError("boom")
             golden.check()
         """

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_golden import backends, postgres
-from mlflow_golden.plugin import TrackingStore
+from mlflow_golden import TrackingStore, backends, postgres
 from mlflow_golden.process_group import group_alive
 from mlflow_golden.server import ServerStartError
+from mlflow_golden.session import backend_of
 
 
 def test_reset_empties_the_store_but_keeps_the_default_experiment(tracking_store: TrackingStore) -> None:
     if tracking_store.backend not in backends.SERVER_BACKENDS:
-        pytest.skip("needs a server backend (--mlflow-backend=server or postgres)")
+        pytest.skip("needs a server backend (--golden-backend=server or postgres)")
     client = tracking_store.client
     exp = client.create_experiment("x", tags={"t": "1"})
     client.create_run(exp, run_name="r")
@@ -41,7 +41,7 @@ def test_missing_binaries_name_the_pinned_wheel_and_the_debian_package(
     with pytest.raises(postgres.PostgresNotFoundError) as raised:
         postgres.find_binaries()
     message = str(raised.value)
-    assert "--mlflow-backend postgres needs a PostgreSQL server" in message
+    assert "--golden-backend postgres needs a PostgreSQL server" in message
     assert "pip install -c constraints.txt -e '.[dev]'" in message
     assert "apt-get install postgresql-15" in message
 
@@ -58,7 +58,7 @@ def test_a_missing_postgresql_fails_the_test_instead_of_skipping_it(
     monkeypatch.setenv(postgres.BIN_ENV, str(tmp_path))
     monkeypatch.delenv("_MLFLOW_GOLDEN_SHARED_SERVER", raising=False)
     pytester.makepyfile(test_one="def test_store(tracking_store):\n    pass\n")
-    result = run_subprocess("--mlflow-backend=postgres")  # type: ignore[operator]
+    result = run_subprocess("--golden-backend=postgres")  # type: ignore[operator]
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*PostgresNotFoundError*holds no initdb and postgres*"])
 
@@ -83,9 +83,9 @@ def test_postgres_that_fails_to_start_reports_its_log_tail(server_dir: Path) -> 
 def test_cluster_runs_unprivileged_and_stops_with_its_process_group(
     server_dir: Path, request: pytest.FixtureRequest
 ) -> None:
-    """Starts its own cluster: only in the --mlflow-backend=postgres run of this suite."""
-    if request.config.getoption("mlflow_backend") != "postgres":
-        pytest.skip("starts its own PostgreSQL: runs with --mlflow-backend=postgres")
+    """Starts its own cluster: only in the --golden-backend=postgres run of this suite."""
+    if backend_of(request.config) != "postgres":
+        pytest.skip("starts its own PostgreSQL: runs with --golden-backend=postgres")
     store = postgres.PostgresServerStore()
     uri, pristine = store.prepare(server_dir, server_dir / "artifacts")
     process = store._process

@@ -14,9 +14,14 @@ def test_a_value_in_the_next_word_is_joined_to_its_option() -> None:
 
 
 def test_every_harness_option_with_a_value_is_joined() -> None:
-    args = ["--target-src", "/old/checkout", "--mlflow-backend", "postgres", "--golden-dir", "g"]
-    joined = ["--target-src=/old/checkout", "--mlflow-backend=postgres", "--golden-dir=g"]
+    args = ["--golden-target-src", "/old/checkout", "--golden-backend", "postgres", "--golden-dir", "g"]
+    joined = ["--golden-target-src=/old/checkout", "--golden-backend=postgres", "--golden-dir=g"]
     assert join_option_values(args) == joined
+
+
+def test_the_old_option_spellings_are_joined_too() -> None:
+    args = ["--target-src", "/old", "--mlflow-backend", "sqlite"]
+    assert join_option_values(args) == ["--target-src=/old", "--mlflow-backend=sqlite"]
 
 
 def test_the_equals_spelling_and_other_arguments_are_unchanged() -> None:
@@ -44,6 +49,9 @@ class _OptionNames:
     def addoption(self, *names: str, **attrs: Any) -> None:
         if attrs.get("action", "store") in ("store", "append"):
             self.taking_values.update(name for name in names if name.startswith("--"))
+
+    def addini(self, *args: Any, **kwargs: Any) -> None:
+        """Ini options are not command-line options."""
 
 
 def test_the_list_matches_the_plugins_options_that_take_a_value() -> None:

@@ -11,6 +11,7 @@ import pytest
 from mlflow_golden import backends
 from mlflow_golden.process_group import group_alive
 from mlflow_golden.server import MlflowServer, ServerStartError, SqliteServerStore
+from mlflow_golden.session import backend_of
 
 
 def _template() -> Path:
@@ -31,9 +32,9 @@ def test_server_that_does_not_answer_in_time_is_stopped_with_its_log_tail(tmp_pa
 
 @pytest.mark.harness_server
 def test_server_lifecycle_and_failed_start(tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    """Starts real servers: only in the --mlflow-backend=server run of this suite."""
-    if request.config.getoption("mlflow_backend") != "server":
-        pytest.skip("starts its own mlflow servers: runs with --mlflow-backend=server")
+    """Starts real servers: only in the --golden-backend=server run of this suite."""
+    if backend_of(request.config) != "server":
+        pytest.skip("starts its own mlflow servers: runs with --golden-backend=server")
     broken = tmp_path / "broken.db"
     with sqlite3.connect(broken) as conn:  # a database from an unknown MLflow version
         conn.execute("CREATE TABLE experiments (experiment_id INTEGER, artifact_location TEXT)")

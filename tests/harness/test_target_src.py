@@ -1,4 +1,4 @@
-"""--target-src imports the code under test from another tree; the harness stays current."""
+"""--golden-target-src imports the code under test from another tree; the harness stays current."""
 
 from __future__ import annotations
 
@@ -36,15 +36,17 @@ def test_without_option_the_current_tree_is_imported(
 
 def test_target_src_switches_the_imported_code(pytester: pytest.Pytester, run_subprocess: InnerRun) -> None:
     _project(pytester)
-    result = run_subprocess("-s", f"--target-src={pytester.path / 'old'}")
+    result = run_subprocess("-s", f"--golden-target-src={pytester.path / 'old'}")
     result.stdout.fnmatch_lines(["*VALUE old HARNESS *"])
     result.assert_outcomes(passed=1)
     # a tree without src/ is used as it is
-    run_subprocess("-s", f"--target-src={pytester.path / 'flat'}").stdout.fnmatch_lines(["*VALUE flat *"])
+    run_subprocess("-s", f"--golden-target-src={pytester.path / 'flat'}").stdout.fnmatch_lines(
+        ["*VALUE flat *"]
+    )
 
 
 def test_nonexistent_target_src_is_a_usage_error(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
     pytester.makepyfile(test_x="def test_x():\n    pass\n")
-    result = run_inner(f"--target-src={pytester.path / 'missing'}")
+    result = run_inner(f"--golden-target-src={pytester.path / 'missing'}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([f"*--target-src: no such directory: {pytester.path / 'missing'}*"])
+    result.stderr.fnmatch_lines([f"*--golden-target-src: no such directory: {pytester.path / 'missing'}*"])

@@ -1,0 +1,208 @@
+"""The ``golden`` fixture's object: snapshot the test's store and compare it with golden files.
+
+A test may take several snapshots. The first unnamed ``check()`` uses ``<test>.json``; further
+unnamed checks use ``<test>.1.json``, ``<test>.2.json``...; ``check(name="after_refit")`` uses
+``<test>.after_refit.json``. Each snapshot file has its own store-call budget beside it
+(``<file>.calls.json``) holding the store calls made since the previous check.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mlflow_golden import budgets, golden_paths
+from mlflow_golden.capture import RawSnapshot, capture
+from mlflow_golden.normalize import HarnessError, normalize
+from mlflow_golden.report import mismatch_report
+from mlflow_golden.snapshot import GoldenFileError, dumps, load
+from mlflow_golden.tracking_store import TrackingStore
+
+#: ``item.user_properties`` entry ``(STATUS_PROPERTY, status)``: the test's golden verdict.
+STATUS_PROPERTY = "golden"
+#: ``item.user_properties`` entries ``(FILE_PROPERTY, relative path)``: the snapshot files checked.
+FILE_PROPERTY = "golden_file"
+#: When a test takes several snapshots, its verdict is the worst of theirs, in this order.
+_VERDICT_ORDER = ("ok", "written", "missing", "differs")
+_SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_RESERVED_NAME = "calls"  # <x>.calls.json is the store-call budget of <x>.json
+
+
+def snapshot_name_error(name: str) -> str | None:
+    """Why ``name`` cannot name a snapshot, or None when it can."""
+    if not _SNAPSHOT_NAME.fullmatch(name):
+        return f"snapshot name {name!r}: use letters, digits, '_' and '-' only"
+    if name.isdigit():
+        return f"snapshot name {name!r}: all-digit names are the numbers of unnamed snapshots"
+    if name == _RESERVED_NAME:
+        return f"snapshot name {name!r} is reserved for store-call budgets"
+    return None
+
+
+class Golden:
+    """Snapshot what the test left in its tracking store and compare it with golden files."""
+
+    def __init__(
+        self,
+        store: TrackingStore,
+        path: Path,
+        *,
+        golden_dir: Path,
+        update: bool,
+        item: pytest.Item,
+        volatile_tags: tuple[str, ...] = (),
+    ) -> None:
+        self._store = store
+        self._path = path
+        self._golden_dir = golden_dir
+        self._update = update
+        self._item = item
+        self._volatile_tags = volatile_tags
+        self._error: BaseException | None = None
+        self._unnamed = 0
+        self._names: set[str] = set()
+        self._calls_judged = 0
+        self._used = False
+
+    @property
+    def path(self) -> Path:
+        """The golden file of the test's first unnamed snapshot."""
+        return self._path
+
+    @property
+    def used(self) -> bool:
+        """True once the test compared (``check``) or took (``snapshot``) a snapshot."""
+        return self._used
+
+    def snapshot_path(self, name: str | None = None) -> Path:
+        """The golden file of the next unnamed snapshot, or of the snapshot called ``name``."""
+        if name is None:
+            suffix = "" if self._unnamed == 0 else f".{self._unnamed}"
+        else:
+            problem = snapshot_name_error(name)
+            if problem is not None:
+                raise ValueError(problem)
+            suffix = f".{name}"
+        stem = self._path.name.removesuffix(golden_paths.GOLDEN_SUFFIX)
+        return self._path.with_name(stem + suffix + golden_paths.GOLDEN_SUFFIX)
+
+    @contextmanager
+    def catch_error(self) -> Iterator[None]:
+        """Catch an ``Exception`` raised in the block and record it as the next snapshot's error.
+
+        Nothing raised: the snapshot's error stays ``null``, which the golden file shows.
+        """
+        try:
+            yield
+        except Exception as exc:
+            self._error = exc
+
+    @contextmanager
+    def capture(self) -> Iterator[None]:
+        """Deprecated spelling of ``catch_error()``."""
+        warnings.warn(
+            "golden.capture() is deprecated; use golden.catch_error()", DeprecationWarning, stacklevel=3
+        )
+        with self.catch_error():
+            yield
+
+    def snapshot(self, result: object = None, error: BaseException | None = None) -> dict[str, Any]:
+        """The normalized snapshot of the store plus ``result``/``error``, without a golden file.
+
+        For tests that inspect the snapshot itself; the test then needs no ``check()``.
+        """
+        self._used = True
+        return self._normalized(result, error)
+
+    def check(
+        self, result: object = None, error: BaseException | None = None, *, name: str | None = None
+    ) -> None:
+        """Compare the snapshot byte for byte with its golden file, then the store calls made since
+        the previous check with their budget (or write both with ``--golden-update``).
+
+        ``name`` names the snapshot (``<test>.<name>.json``); unnamed checks are numbered.
+        """
+        path = self.snapshot_path(name)
+        if name is not None:
+            if name in self._names:
+                raise ValueError(f"snapshot name {name!r} used twice in {self._item.nodeid}")
+            self._names.add(name)
+        else:
+            self._unnamed += 1
+        self._used = True
+        self._item.user_properties.append((FILE_PROPERTY, path.relative_to(self._golden_dir).as_posix()))
+        calls = list(self._store.creation_log.store_calls)[self._calls_judged :]
+        self._calls_judged += len(calls)
+        self._check_behavior(path, result, error)
+        self._error = None
+        if budgets.exempt(self._item, self._store.backend):
+            return
+        budget = golden_paths.budget_path(path)
+        verdict = budgets.judge(budget, calls, self._item.nodeid, update=self._update)
+        if verdict.status == "written":
+            self._verdict("written")
+        elif verdict.status == "lower":
+            warnings.warn(budgets.BudgetCanBeLowered(verdict.message), stacklevel=2)
+        elif verdict.status in ("over", "missing"):
+            self._verdict("differs" if verdict.status == "over" else "missing")
+            pytest.fail(verdict.message, pytrace=False)
+
+    # -- internals ---------------------------------------------------------------------------
+    def _raw(self, result: object, error: BaseException | None) -> RawSnapshot:
+        return capture(
+            self._store.client,
+            self._store.creation_log,
+            result=result,
+            error=error if error is not None else self._error,
+            tmp_path=str(self._store.tmp_path),
+            tracking_uri=self._store.uri,
+            azureml_uri=self._store.azureml_uri,
+        )
+
+    def _normalized(self, result: object, error: BaseException | None) -> dict[str, Any]:
+        try:
+            return normalize(self._raw(result, error), volatile_tags=self._volatile_tags)
+        except HarnessError as exc:
+            pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
+
+    def _verdict(self, status: str) -> None:
+        """Record ``status`` as the test's verdict unless an earlier snapshot's is worse."""
+        properties = self._item.user_properties
+        previous = [value for key, value in properties if key == STATUS_PROPERTY]
+        worst = max([status, *map(str, previous)], key=_VERDICT_ORDER.index)
+        properties[:] = [entry for entry in properties if entry[0] != STATUS_PROPERTY]
+        properties.append((STATUS_PROPERTY, worst))
+
+    def _check_behavior(self, path: Path, result: object, error: BaseException | None) -> None:
+        actual = self._normalized(result, error)
+        text = dumps(actual)
+        exists = path.is_file()
+        if self._update:
+            if exists and path.read_bytes() == text.encode("utf-8"):
+                self._verdict("ok")
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8", newline="\n")
+                self._verdict("written")
+            return
+        if not exists:
+            self._verdict("missing")
+            pytest.fail(f"missing golden file {path}; run with --golden-update to record it", pytrace=False)
+        if path.read_bytes() == text.encode("utf-8"):
+            self._verdict("ok")
+            return
+        self._verdict("differs")
+        try:
+            expected = load(path)
+        except GoldenFileError as exc:
+            pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
+        pytest.fail(mismatch_report(expected, actual, path), pytrace=False)
+
+
+__all__ = ["FILE_PROPERTY", "STATUS_PROPERTY", "Golden", "snapshot_name_error"]

@@ -1,0 +1,135 @@
+"""What one pytest session of the harness knows: its options and its backend manager.
+
+The options are read once at configure time; old spellings still work and warn. The backend
+manager (sqlite template, mlflow server) is acquired on the first test that asks for a tracking
+store, so a session that never uses the plugin's fixtures imports no MLflow and starts nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import pytest
+
+if TYPE_CHECKING:
+    from mlflow_golden.backends import BackendManager
+
+BACKENDS: Final = ("file", "sqlite", "server", "postgres")
+DEFAULT_BACKEND: Final = "file"
+VOLATILE_TAGS_INI: Final = "golden_volatile_tags"
+
+SESSION_KEY = pytest.StashKey["GoldenSession"]()
+
+
+class GoldenOptionDeprecated(FutureWarning):
+    """A harness option was given by its old spelling; the message names the new one."""
+
+
+@dataclass(frozen=True)
+class Alias:
+    """An old option spelling that still works: ``old`` (dest ``old_dest``) means ``new``."""
+
+    old: str
+    old_dest: str
+    new: str
+    new_dest: str
+
+
+#: Every harness option shares the ``--golden-`` prefix; these are the spellings it replaced.
+ALIASES: Final = (
+    Alias("--mlflow-backend", "mlflow_backend", "--golden-backend", "golden_backend"),
+    Alias("--target-src", "target_src", "--golden-target-src", "golden_target_src"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The harness options of a session, resolved."""
+
+    golden_dir: Path
+    update: bool
+    backend: str
+    target_src: str | None = None
+    volatile_tags: tuple[str, ...] = ()
+
+
+def option(config: pytest.Config, alias: Alias) -> str | None:
+    """The value of a renamed option: the new spelling, else the old one (with a warning)."""
+    new = config.getoption(alias.new_dest)
+    old = config.getoption(alias.old_dest)
+    if old is None:
+        return None if new is None else str(new)
+    message = f"{alias.old} is deprecated; use {alias.new}"
+    config.issue_config_time_warning(GoldenOptionDeprecated(message), stacklevel=2)
+    if new is not None and new != old:
+        raise pytest.UsageError(f"{alias.new}={new} and {alias.old}={old} disagree; give {alias.new} only")
+    return str(old)
+
+
+def read_settings(config: pytest.Config) -> Settings:
+    """Resolve the session's options (``UsageError`` on contradictions)."""
+    backend_alias, target_alias = ALIASES
+    golden_dir = config.getoption("golden_dir")
+    return Settings(
+        golden_dir=Path(golden_dir).resolve() if golden_dir else config.rootpath / "golden",
+        update=bool(config.getoption("golden_update")),
+        backend=option(config, backend_alias) or DEFAULT_BACKEND,
+        target_src=option(config, target_alias),
+        volatile_tags=tuple(str(pattern) for pattern in config.getini(VOLATILE_TAGS_INI)),
+    )
+
+
+@dataclass
+class GoldenSession:
+    """Per-session state: settings plus the lazily acquired backend manager."""
+
+    settings: Settings
+    xdist_worker: bool
+    _manager: BackendManager | None = field(default=None, init=False)
+
+    def manager(self) -> BackendManager:
+        """The process's backend manager, acquired on first use (imports MLflow)."""
+        if self._manager is None:
+            from mlflow_golden import backends
+            from mlflow_golden.telemetry import disable_telemetry
+
+            disable_telemetry()
+            self._manager = backends.acquire_manager(xdist_worker=self.xdist_worker)
+        return self._manager
+
+    def server_timing(self) -> str | None:
+        """The manager's server start and reset figures, if this session started a server."""
+        return None if self._manager is None else self._manager.server_timing()
+
+    def close(self) -> None:
+        """Release the manager if this session acquired it."""
+        if self._manager is not None:
+            from mlflow_golden import backends
+
+            self._manager = None
+            backends.release_manager()
+
+
+def session_of(config: pytest.Config) -> GoldenSession:
+    """The harness session of ``config`` (configured by the plugin)."""
+    return config.stash[SESSION_KEY]
+
+
+def backend_of(config: pytest.Config) -> str:
+    """The backend the session's tracking stores use."""
+    return session_of(config).settings.backend
+
+
+__all__ = [
+    "ALIASES",
+    "BACKENDS",
+    "SESSION_KEY",
+    "GoldenOptionDeprecated",
+    "GoldenSession",
+    "Settings",
+    "backend_of",
+    "read_settings",
+    "session_of",
+]
