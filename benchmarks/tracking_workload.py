@@ -19,7 +19,7 @@ Three variants, each in its own interpreter against the same server (emptied bef
   ``set_terminated``. It replays the contents the ``current`` variant left.
 
 The final store contents of the three variants are compared with the harness's snapshot
-(``mlflow_golden.capture`` + ``normalize``); any difference stops the benchmark (exit 1), since
+(``mlflow_golden.store_reader`` + ``normalize``); any difference stops the benchmark (exit 1), since
 the comparison would not be fair. Per variant it reports REST calls by endpoint (counted in the
 client, at ``mlflow.utils.rest_utils.http_request``), calls per child run (all REST calls of the
 workload divided by the runs that have a parent), and the workload's wall time (median of the
@@ -238,9 +238,9 @@ def worker(args: argparse.Namespace) -> int:
     from mlflow.tracking import MlflowClient
 
     import infrastructure
-    from mlflow_golden.capture import capture
     from mlflow_golden.normalize import normalize
     from mlflow_golden.recorder import Recorder
+    from mlflow_golden.store_reader import read_store
 
     code_from = Path(infrastructure.__file__).resolve().parents[1]
     if code_from != Path(args.expect_src).resolve():
@@ -257,7 +257,7 @@ def worker(args: argparse.Namespace) -> int:
         wall = time.perf_counter() - began
         calls = dict(rest_calls)
         store_calls = Counter(log.store_calls)
-    raw = capture(MlflowClient(tracking_uri=args.uri), log, tmp_path=str(root), tracking_uri=args.uri)
+    raw = read_store(MlflowClient(tracking_uri=args.uri), log, tmp_path=str(root), tracking_uri=args.uri)
     result = {
         "variant": args.variant,
         "code_from": str(code_from),

@@ -22,9 +22,9 @@ from typing import Any
 
 from mlflow.tracking import MlflowClient
 
-from mlflow_golden.capture import capture
 from mlflow_golden.normalize import normalize
 from mlflow_golden.recorder import CreationLog
+from mlflow_golden.store_reader import read_store
 from mlflow_golden.tree import render_tree
 from pipeline_demo.pipeline import run_pipeline
 
@@ -62,7 +62,7 @@ def fresh_store_dir(base: Path) -> Path:
 
 def run_tree(uri: str, creation_order: Sequence[str]) -> str:
     """The store's experiments and runs as a tree (runs in creation order, ids shown as run-N refs)."""
-    raw = capture(MlflowClient(tracking_uri=uri), CreationLog(run_ids=list(creation_order)))
+    raw = read_store(MlflowClient(tracking_uri=uri), CreationLog(run_ids=list(creation_order)))
     snapshot: dict[str, Any] = {k: v for k, v in normalize(raw).items() if k not in _OUTCOME_KEYS}
     return render_tree(snapshot)
 

@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from mlflow_golden import budgets, golden_paths
-from mlflow_golden.capture import RawSnapshot, capture
 from mlflow_golden.normalize import HarnessError, normalize
 from mlflow_golden.report import mismatch_report
 from mlflow_golden.snapshot import GoldenFileError, dumps, load
+from mlflow_golden.store_reader import RawSnapshot, read_store
 from mlflow_golden.tracking_store import TrackingStore
 
 #: ``item.user_properties`` entry ``(STATUS_PROPERTY, status)``: the test's golden verdict.
@@ -155,7 +155,7 @@ class Golden:
 
     # -- internals ---------------------------------------------------------------------------
     def _raw(self, result: object, error: BaseException | None) -> RawSnapshot:
-        return capture(
+        return read_store(
             self._store.client,
             self._store.creation_log,
             result=result,

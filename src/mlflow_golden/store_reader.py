@@ -70,7 +70,7 @@ def _metric_history(client: MlflowClient, run_id: str, key: str) -> list[float]:
     return [float(m.value) for m in ordered]
 
 
-def capture_store(client: MlflowClient) -> tuple[list[RawExperiment], list[RawRun]]:
+def read_entities(client: MlflowClient) -> tuple[list[RawExperiment], list[RawRun]]:
     """All experiments and runs (any lifecycle stage) with tags, params and metric histories."""
     with faults.suspended():
         experiments = [
@@ -146,7 +146,7 @@ def active_run_id() -> str | None:
     return None if run is None else str(run.info.run_id)
 
 
-def capture(
+def read_store(
     client: MlflowClient,
     log: CreationLog,
     *,
@@ -156,8 +156,8 @@ def capture(
     tracking_uri: str | None = None,
     azureml_uri: str | None = None,
 ) -> RawSnapshot:
-    """Capture the store plus the scenario outcome into a RawSnapshot."""
-    experiments, runs = order_by_creation(*capture_store(client), log)
+    """Read the store plus the scenario outcome into a RawSnapshot."""
+    experiments, runs = order_by_creation(*read_entities(client), log)
     return RawSnapshot(
         experiments=experiments,
         runs=runs,
