@@ -19,7 +19,8 @@ Rules (each has a unit test in tests/harness/test_normalize.py):
   named ``generated-1``, ``generated-2``, ... in creation order (the server picks random names out
   of the harness's reach); the store's raw name is replaced as a token in every string.
 * Dropped as volatile: tags ``mlflow.user``, ``mlflow.source.*``, ``mlflow.git*``; all times
-  (a run keeps only ``ended``); artifact URIs.
+  (a run keeps only ``ended``); artifact URIs (``capture`` never reads them, so its test is in
+  tests/harness/test_capture.py).
 * Strings: the azureml URI becomes ``<azureml-uri>``, the tracking URI ``<tracking-uri>``, the
   test's temporary directory ``<tmp>`` (longest string first).
 * Results: Run/ActiveRun -> ``{"run": ref}``, Experiment -> ``{"experiment": ref}``, tuples ->
