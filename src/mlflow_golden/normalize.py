@@ -50,7 +50,6 @@ from mlflow_golden.capture import RawSnapshot
 DEFAULT_EXPERIMENT_ID: Final = "0"
 DEFAULT_EXPERIMENT_REF: Final = "exp-default"
 PARENT_TAG: Final = "mlflow.parentRunId"
-RUN_NAME_TAG: Final = "mlflow.runName"
 VOLATILE_TAGS: Final = frozenset({"mlflow.user"})
 VOLATILE_TAG_PREFIXES: Final = ("mlflow.source.", "mlflow.git")
 
