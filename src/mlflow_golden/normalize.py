@@ -19,7 +19,8 @@ Rules (each has a unit test in tests/harness/test_normalize.py):
   named ``generated-1``, ``generated-2``, ... in creation order (the server picks random names out
   of the harness's reach); the store's raw name is replaced as a token in every string.
 * Dropped as volatile: tags ``mlflow.user``, ``mlflow.source.*``, ``mlflow.git*``; all times
-  (a run keeps only ``ended``); artifact URIs.
+  (a run keeps only ``ended``); artifact URIs (``store_reader`` never reads them, so their test is
+  in tests/harness/test_store_reader.py).
 * A project's own volatile tags (``golden_volatile_tags`` ini option: glob patterns of tag keys):
   the key stays, its value becomes ``<volatile>``.
 * Strings: the azureml URI becomes ``<azureml-uri>``, the tracking URI ``<tracking-uri>``, the
@@ -52,7 +53,6 @@ from mlflow_golden.store_reader import RawSnapshot
 DEFAULT_EXPERIMENT_ID: Final = "0"
 DEFAULT_EXPERIMENT_REF: Final = "exp-default"
 PARENT_TAG: Final = "mlflow.parentRunId"
-RUN_NAME_TAG: Final = "mlflow.runName"
 VOLATILE_TAGS: Final = frozenset({"mlflow.user"})
 VOLATILE_TAG_PREFIXES: Final = ("mlflow.source.", "mlflow.git")
 #: The value a project's volatile tag (``golden_volatile_tags`` ini option) gets in snapshots.

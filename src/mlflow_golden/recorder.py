@@ -17,13 +17,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from mlflow.store.tracking.abstract_store import AbstractStore
 
 from mlflow_golden import faults
 
-RUN_NAME_TAG = "mlflow.runName"
+#: The tag that names a run (MLflow sets it from ``run_name``).
+RUN_NAME_TAG: Final = "mlflow.runName"
 #: Client-side housekeeping of MLflow's async-logging queue: no store round trip, not logged.
 LOCAL_METHODS = frozenset({"end_async_logging", "flush_async_logging", "shut_down_async_logging"})
 #: The store methods whose calls are logged: every public method of MLflow's tracking-store API.

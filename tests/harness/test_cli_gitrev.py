@@ -63,8 +63,12 @@ def test_has_commit_tells_present_from_absent_commits(repo: Path) -> None:
     assert not gitrev.has_commit("0123456789" * 4, repo)
 
 
-def test_is_shallow_is_false_for_a_full_repository(repo: Path) -> None:
+def test_is_shallow_tells_a_shallow_clone_from_a_full_repository(repo: Path, tmp_path: Path) -> None:
     _commit(repo, "one")
+    _commit(repo, "two")
+    clone = tmp_path / "clone"
+    _git(tmp_path, "clone", "-q", "--depth", "1", repo.as_uri(), str(clone))
+    assert gitrev.is_shallow(clone)
     assert not gitrev.is_shallow(repo)
 
 

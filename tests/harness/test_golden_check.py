@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,10 +36,18 @@ def test_scenario(tracking_store, golden):
 """
 
 GOLDEN = Path("golden/test_scenario/test_scenario.json")
+#: An mtime no write can leave behind (2001-09-09): set on the golden file before a compare run.
+SENTINEL_MTIME_NS = 1_000_000_000 * 10**9
 
 
 def _write(pytester: pytest.Pytester, **changes: str) -> None:
     pytester.makepyfile(test_scenario=SCENARIO.format(**{**BASELINE, **changes}))
+
+
+def _fingerprint(path: Path) -> tuple[bytes, int, int]:
+    """The file's bytes, inode and mtime: any rewrite (in place or by replacement) changes one."""
+    stat = path.stat()
+    return path.read_bytes(), stat.st_ino, stat.st_mtime_ns
 
 
 @pytest.fixture
@@ -67,7 +76,7 @@ def test_unchanged_scenario_passes(recorded: pytest.Pytester, run_inner: InnerRu
         ({"STAGE_TAG": ""}, ['tags.stage: "hpo" -> <absent>']),
         ({"PARENT": "other"}, ['parent: "run-1" -> "run-2"', 'tags.mlflow.parentRunId: "run-1" -> "run-2"']),
         ({"STATUS": "FAILED"}, ['status: "FINISHED" -> "FAILED"']),
-        ({"EXTRA": 'c.create_run(exp, run_name="late")'}, ["+", "late"]),
+        ({"EXTRA": 'c.create_run(exp, run_name="late")'}, ['+   run-4 "late" RUNNING']),
         ({"EXP": "renamed"}, ['name: "sweep" -> "renamed"']),
     ],
     ids=["tag-value", "tag-removed", "parent", "status", "extra-run", "experiment-renamed"],
@@ -76,6 +85,9 @@ def test_a_change_fails_with_a_report_naming_it(
     recorded: pytest.Pytester, run_inner: InnerRun, change: dict[str, str], expected_lines: list[str]
 ) -> None:
     _write(recorded, **change)
+    golden = recorded.path / GOLDEN
+    os.utime(golden, ns=(SENTINEL_MTIME_NS, SENTINEL_MTIME_NS))
+    before = _fingerprint(golden)
     result = run_inner()
     result.assert_outcomes(failed=1)
     output = result.stdout.str()
@@ -84,7 +96,7 @@ def test_a_change_fails_with_a_report_naming_it(
     for line in expected_lines:
         assert line in tree_part
     assert "(recorded)" in json_part and "(actual)" in json_part
-    assert json.loads((recorded.path / GOLDEN).read_text(encoding="utf-8"))["schema"] == 1  # not rewritten
+    assert _fingerprint(golden) == before  # a compare run never rewrites the golden file
 
 
 def test_missing_golden_fails_with_how_to_record(pytester: pytest.Pytester, run_inner: InnerRun) -> None:

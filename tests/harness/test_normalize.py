@@ -125,13 +125,15 @@ def test_null_tag_value_stays_null() -> None:
     assert snap["runs"][0]["tags"] == {"keep": "parent run-2", "empty": None}
 
 
-def test_times_and_artifact_uris_are_not_in_the_snapshot_only_ended() -> None:
-    run = _run(RUN_A)
-    run.end_time, run.start_time, run.status = 1700000000005, 1700000000001, "FINISHED"
-    snap = normalize(_raw(runs=[run]))
-    assert snap["runs"][0]["ended"] is True
-    text = dumps(snap)
-    assert "17000000000" not in text and "artifact" not in text
+def test_times_are_not_in_the_snapshot_a_run_keeps_only_ended() -> None:
+    finished, running = _run(RUN_A), _run(RUN_B, "2")
+    finished.start_time, finished.end_time, finished.status = 1700000000001, 1700000000005, "FINISHED"
+    running.start_time = 1700000000007
+    raw = _raw(runs=[finished, running])
+    raw.experiments[1].creation_time = 1700000000003
+    snap = normalize(raw)
+    assert [run["ended"] for run in snap["runs"]] == [True, False]
+    assert "170000000000" not in dumps(snap)
 
 
 def test_unnamed_runs_get_generated_names_in_creation_order_everywhere() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -20,14 +21,24 @@ def _template() -> Path:
     return manager.template()
 
 
+def _answers(port: int) -> bool:
+    """Whether something accepts TCP connections on 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
 def test_server_that_does_not_answer_in_time_is_stopped_with_its_log_tail(tmp_path: Path) -> None:
     server = MlflowServer(SqliteServerStore(_template()))
-    with pytest.raises(
-        ServerStartError, match=r"did not answer http://127\.0\.0\.1:\d+/health within 0 s; log tail"
-    ):
-        server.start(timeout=0.2, attempts=1)
-    assert server.endpoint is None
-    server.cleanup()
+    try:
+        with pytest.raises(
+            ServerStartError, match=r"did not answer http://127\.0\.0\.1:\d+/health within 0 s; log tail"
+        ):
+            server.start(timeout=0.2, attempts=1)
+        process = server._process
+        assert process is not None  # the server process was started
+        assert not group_alive(process.pid)  # and its whole group is gone when start() raises
+    finally:
+        server.cleanup()
 
 
 @pytest.mark.harness_server
@@ -53,6 +64,9 @@ def test_server_lifecycle_and_failed_start(tmp_path: Path, request: pytest.Fixtu
     process = server._process
     assert process is not None and group_alive(process.pid)
     assert os.environ["_MLFLOW_GOLDEN_SHARED_SERVER"] == endpoint.encode()
+    port = int(endpoint.url.rsplit(":", 1)[1])
+    assert _answers(port)
     server.cleanup()
+    assert not _answers(port)
     assert not group_alive(process.pid)
     assert os.environ.get("_MLFLOW_GOLDEN_SHARED_SERVER") == before

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+import mlflow_golden
+
 InnerRun = Callable[..., pytest.RunResult]
+
+
+#: The harness under test: every run must import this one, whatever --golden-target-src says.
+HARNESS = Path(mlflow_golden.__file__).resolve()
 
 
 def _project(pytester: pytest.Pytester) -> None:
@@ -15,14 +22,19 @@ def _project(pytester: pytest.Pytester) -> None:
         package = pytester.path / tree / "mypkg"
         package.mkdir(parents=True)
         (package / "__init__.py").write_text(f'VALUE = "{value}"\n', encoding="utf-8")
+    stale_harness = pytester.path / "old" / "src" / "mlflow_golden"  # an old checkout has its own
+    stale_harness.mkdir()
+    (stale_harness / "__init__.py").write_text("", encoding="utf-8")
     pytester.makeconftest("import mypkg  # imported before the plugin's configure hook\n")
     pytester.makepyfile(
         test_which="""
+        from pathlib import Path
+
         import mypkg
         import mlflow_golden
 
         def test_which():
-            print("VALUE", mypkg.VALUE, "HARNESS", mlflow_golden.__file__)
+            print("VALUE", mypkg.VALUE, "HARNESS", Path(mlflow_golden.__file__).resolve())
         """
     )
 
@@ -31,13 +43,13 @@ def test_without_option_the_current_tree_is_imported(
     pytester: pytest.Pytester, run_subprocess: InnerRun
 ) -> None:
     _project(pytester)
-    run_subprocess("-s").stdout.fnmatch_lines(["*VALUE current HARNESS *"])
+    run_subprocess("-s").stdout.fnmatch_lines([f"*VALUE current HARNESS {HARNESS}"])
 
 
 def test_target_src_switches_the_imported_code(pytester: pytest.Pytester, run_subprocess: InnerRun) -> None:
     _project(pytester)
     result = run_subprocess("-s", f"--golden-target-src={pytester.path / 'old'}")
-    result.stdout.fnmatch_lines(["*VALUE old HARNESS *"])
+    result.stdout.fnmatch_lines([f"*VALUE old HARNESS {HARNESS}"])
     result.assert_outcomes(passed=1)
     # a tree without src/ is used as it is
     run_subprocess("-s", f"--golden-target-src={pytester.path / 'flat'}").stdout.fnmatch_lines(
