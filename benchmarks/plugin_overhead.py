@@ -18,6 +18,7 @@ replaced, and which markers were registered. Ratios are within this one run, on 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -40,9 +41,9 @@ def test_addition():
     assert 1 + 1 == 2
 """
 
-# Probes the process at session end; registers a fake "real" azureml builder first, as a project
-# with azureml-mlflow installed would have, but only if mlflow is already imported (it must not be
-# imported by this probe, or the probe would hide the plugin's own import).
+# Reports at session end what the run left in the process: whether mlflow was imported, which
+# builder (if any) serves the azureml tracking scheme, and the registered markers. It imports
+# mlflow only when something else already did, so it cannot hide the plugin's own import.
 PROBE_CONFTEST = """\
 import json, os, sys
 
@@ -106,14 +107,21 @@ def _run_once(variant: Variant, project: Path, probe: Path) -> float:
     return elapsed
 
 
-def measure(variant: Variant, repeats: int) -> Measured:
+def measure(variants: list[Variant], repeats: int) -> list[Measured]:
+    """Each variant ``repeats`` times, interleaved (one run of each per round) so that load changes
+    on a shared machine hit every variant alike."""
     with tempfile.TemporaryDirectory(prefix="plugin-overhead-") as tmp:
         project = Path(tmp)
         _project(project)
         probe = project / "probe.json"
-        _run_once(variant, project, probe)  # warm the file cache and bytecode
-        seconds = [_run_once(variant, project, probe) for _ in range(repeats)]
-        return Measured(variant, seconds, json.loads(probe.read_text(encoding="utf-8")))
+        results = []
+        for variant in variants:
+            _run_once(variant, project, probe)  # warm the file cache and bytecode
+            results.append(Measured(variant, [], json.loads(probe.read_text(encoding="utf-8"))))
+        for _ in range(repeats):
+            for measured in results:
+                measured.seconds.append(_run_once(measured.variant, project, probe))
+        return results
 
 
 @contextmanager
@@ -160,11 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     current = ROOT / "src"
-    results = [measure(Variant("without", current, False), args.repeats)]
-    results.append(measure(Variant("current", current, True), args.repeats))
-    if args.baseline:
-        with _worktree(args.baseline) as tree:
-            results.append(measure(Variant("baseline", tree / "src", True), args.repeats))
+    variants = [Variant("without", current, False), Variant("current", current, True)]
+    with contextlib.ExitStack() as stack:
+        if args.baseline:
+            tree = stack.enter_context(_worktree(args.baseline))
+            variants.append(Variant("baseline", tree / "src", True))
+        results = measure(variants, args.repeats)
     for m in results:
         if m.variant.load_plugin and m.variant.src is not None:
             loaded = str(m.probe["mlflow_golden_file"])
