@@ -10,7 +10,7 @@ import sys
 import warnings
 from collections.abc import Generator, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ import mlflow
 import pytest
 from mlflow.tracking import MlflowClient
 
-from mlflow_golden import azureml_scheme, backends, budgets, faults, golden_paths, isolation
+from mlflow_golden import azureml_scheme, backends, budgets, faults, golden_paths, isolation, orphans
 from mlflow_golden.capture import RawSnapshot, capture
 from mlflow_golden.determinism import deterministic
 from mlflow_golden.faults import StoreFaults
@@ -29,8 +29,6 @@ from mlflow_golden.snapshot import GoldenFileError, dumps, load
 
 _logger = logging.getLogger(__name__)
 
-#: Orphan golden files (paths relative to the golden dir) found at session finish.
-ORPHANS_KEY = pytest.StashKey[list[str]]()
 #: Per-test golden status key in ``item.user_properties``: ("golden", status).
 STATUS_PROPERTY = "golden"
 STATUSES = ("ok", "differs", "missing", "written")
@@ -45,8 +43,6 @@ class _SessionState:
     update: bool
     backend: str
     manager: backends.BackendManager
-    nodeids: set[str] = field(default_factory=set)
-    collection_failed: bool = False
 
 
 # -- options and session ---------------------------------------------------------------------------
@@ -111,7 +107,7 @@ def pytest_configure(config: pytest.Config) -> None:
         manager=backends.acquire_manager(xdist_worker=hasattr(config, "workerinput")),
     )
     config.stash[_SESSION_KEY] = state
-    config.pluginmanager.register(_CollectionWatcher(state), "mlflow_golden-collection-watcher")
+    config.pluginmanager.register(orphans.OrphanJudge(state.golden_dir, state.update), orphans.PLUGIN_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -309,88 +305,14 @@ def pytest_runtest_makereport(
     return report
 
 
-# -- orphans ---------------------------------------------------------------------------------------
-def _is_full_run(config: pytest.Config) -> bool:
-    option = config.option
-    if getattr(option, "keyword", "") or getattr(option, "markexpr", ""):
-        return False
-    if getattr(option, "lf", False) or getattr(option, "deselect", None):
-        return False
-    if getattr(option, "stepwise", False):
-        return False
-    # Node ids select single tests; path arguments are honoured by find_orphans' selection.
-    return not any("::" in str(arg) for arg in config.args)
-
-
-def _selected_paths(config: pytest.Config) -> list[str]:
-    """The session's test path arguments, relative to the rootdir (outside ones are ignored)."""
-    selected = []
-    for arg in config.args:
-        path = (config.invocation_params.dir / str(arg)).resolve()
-        try:
-            selected.append(path.relative_to(config.rootpath.resolve()).as_posix())
-        except ValueError:
-            continue
-    return selected
-
-
-class _CollectionWatcher:
-    """Notes collection errors: with modules missing, orphan judgment would be wrong."""
-
-    def __init__(self, state: _SessionState) -> None:
-        self._state = state
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self._state.collection_failed = True
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
-    state = node.config.stash.get(_SESSION_KEY, None)
-    if state is not None:
-        state.nodeids.update(ids)
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    session.config.stash[_SESSION_KEY].nodeids.update(item.nodeid for item in session.items)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    if hasattr(config, "workerinput") or _SESSION_KEY not in config.stash:
-        return
-    state = config.stash[_SESSION_KEY]
-    if state.collection_failed or not state.nodeids or not _is_full_run(config):
-        return
-    orphans = golden_paths.find_orphans(state.golden_dir, state.nodeids, _selected_paths(config))
-    config.stash[ORPHANS_KEY] = orphans
-    if not orphans:
-        return
-    if state.update:
-        for relative in orphans:
-            (state.golden_dir / relative).unlink(missing_ok=True)
-    elif session.exitstatus == 0:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    orphans = config.stash.get(ORPHANS_KEY, [])
     state = config.stash.get(_SESSION_KEY, None)
-    if orphans and state is not None:
-        verb = "removed" if state.update else "owned by no collected test; --golden-update removes them"
-        terminalreporter.section("mlflow_golden orphans")
-        for relative in orphans:
-            terminalreporter.write_line(f"orphan golden file: {relative}")
-        terminalreporter.write_line(f"{len(orphans)} orphan golden file(s): {verb}")
     timing = None if state is None else state.manager.server_timing()
     if timing is not None:
         terminalreporter.write_line(f"mlflow_golden: {timing}")
 
 
 __all__ = [
-    "ORPHANS_KEY",
     "STATUSES",
     "STATUS_PROPERTY",
     "Golden",
