@@ -128,7 +128,7 @@ class _Reporter:
 
 def _orphans(config: pytest.Config) -> list[str]:
     try:
-        from mlflow_golden.plugin import ORPHANS_KEY
+        from mlflow_golden.orphans import ORPHANS_KEY
     except ImportError:
         return []
     orphans: list[str] = config.stash.get(ORPHANS_KEY, [])

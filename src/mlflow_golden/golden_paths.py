@@ -1,9 +1,10 @@
-"""Where a test's golden file lives, and which golden files no collected test owns."""
+"""Where a test's golden files live, and which test a golden file belongs to."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Container
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 GOLDEN_SUFFIX = ".json"
@@ -62,9 +63,11 @@ def budget_path(golden_path: Path) -> Path:
     return golden_path.with_name(budget_name(golden_path.name))
 
 
-def judged_dir(golden_dir: Path, selected: str) -> Path:
-    """Golden counterpart of a selected test path (rootdir-relative): a folder or a module."""
-    path = PurePosixPath(selected.replace("\\", "/"))
+def golden_folder(golden_dir: Path, source: str) -> Path:
+    """Golden counterpart of a rootdir-relative test folder or module: ``tests`` -> ``golden_dir``,
+    ``tests/golden`` -> ``<golden_dir>/golden``, ``tests/golden/test_a.py`` -> ``.../golden/test_a``.
+    """
+    path = PurePosixPath(source.replace("\\", "/"))
     if path.suffix == ".py":
         return golden_dir / module_dir(str(path))
     parts = path.parts[1:] if path.parts[:1] == ("tests",) else path.parts
@@ -72,32 +75,70 @@ def judged_dir(golden_dir: Path, selected: str) -> Path:
     return golden_dir.joinpath(*parts)
 
 
-def _is_snapshot_of(path: Path, stems: set[Path]) -> bool:
-    """True for ``<test>.<snapshot>.json`` (or its budget) of a test whose stem is in ``stems``."""
-    name = path.name.removesuffix(GOLDEN_SUFFIX).removesuffix(".calls")
-    stem, dot, snapshot = name.rpartition(".")
-    return bool(dot and snapshot) and path.with_name(stem) in stems
+def source_candidates(folder: PurePosixPath) -> tuple[PurePosixPath, ...]:
+    """The rootdir-relative sources whose golden folder is ``folder`` (relative to the golden dir):
+    a module or a test folder, with or without the ``tests/`` that ``module_dir`` drops."""
+    tests = PurePosixPath("tests") / folder
+    return (
+        folder.with_name(folder.name + ".py"),
+        folder,
+        tests.with_name(tests.name + ".py"),
+        tests,
+    )
 
 
-def find_orphans(golden_dir: Path, nodeids: Iterable[str], selected: Iterable[str]) -> list[str]:
-    """Golden files (relative posix paths) under the judged folders that no node id owns.
+def owner_key(nodeid: str, golden_dir: Path) -> tuple[Path, str]:
+    """The folder of a test's golden files and the test part of their names (``<name>.json``)."""
+    path = golden_path_for_nodeid(nodeid, golden_dir)
+    return path.parent, path.name.removesuffix(GOLDEN_SUFFIX)
 
-    ``selected`` are the test paths the session ran (rootdir-relative, e.g. ``tests`` or
-    ``tests/golden/test_a.py``). Only their golden counterparts are judged (``tests`` ->
-    the whole golden dir, ``tests/golden`` -> ``<golden_dir>/golden/**`` including goldens of
-    deleted modules, one module -> only that module's folder), so running part of the suite never
-    flags another part's goldens. MANIFEST.json is never an orphan; a test owns its golden file
-    and the store-call budget beside it.
+
+@dataclass(frozen=True)
+class GoldenName:
+    """A golden file name read against its owner: ``<test>[.<snapshot>][.calls].json``."""
+
+    test: str
+    snapshot: str | None
+    budget: bool
+
+    @property
+    def snapshot_file(self) -> str:
+        """The name of the snapshot file this file belongs to (itself, or the one it budgets)."""
+        middle = "" if self.snapshot is None else "." + self.snapshot
+        return self.test + middle + GOLDEN_SUFFIX
+
+
+_SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9_-]+")
+_BUDGET_MARK = BUDGET_SUFFIX.removesuffix(GOLDEN_SUFFIX).lstrip(".")  # "calls"
+
+
+def _snapshot_part(rest: str) -> tuple[str | None, bool] | None:
+    """What follows ``<test>.``: ``calls`` (the first snapshot's budget), ``<snap>``, ``<snap>.calls``."""
+    if rest == _BUDGET_MARK:
+        return None, True
+    snapshot, dot, budget = rest.partition(".")
+    if (dot and budget != _BUDGET_MARK) or snapshot == _BUDGET_MARK:
+        return None
+    if not _SNAPSHOT_NAME.fullmatch(snapshot):
+        return None
+    return snapshot, bool(dot)
+
+
+def split_golden_name(file_name: str, tests: Container[str]) -> GoldenName | None:
+    """``file_name`` as a file of one of ``tests`` (test name parts, see ``owner_key``), or None.
+
+    A test owns ``<test>.json``, its budget ``<test>.calls.json``, and its further snapshots
+    ``<test>.<snap>.json`` with their budgets ``<test>.<snap>.calls.json``.
     """
-    goldens = {golden_path_for_nodeid(nodeid, golden_dir) for nodeid in nodeids if "::" in nodeid}
-    owned = goldens | {budget_path(path) for path in goldens}
-    stems = {path.with_name(path.name.removesuffix(GOLDEN_SUFFIX)) for path in goldens}
-    orphans: set[str] = set()
-    for directory in {judged_dir(golden_dir, s) for s in selected}:
-        if not directory.is_dir():
+    if not file_name.endswith(GOLDEN_SUFFIX):
+        return None
+    stem = file_name.removesuffix(GOLDEN_SUFFIX)
+    if stem in tests:
+        return GoldenName(stem, None, budget=False)
+    for cut, char in enumerate(stem):
+        if char != "." or stem[:cut] not in tests:
             continue
-        for path in directory.rglob("*" + GOLDEN_SUFFIX):
-            if path.name == MANIFEST_NAME or path in owned or _is_snapshot_of(path, stems):
-                continue
-            orphans.add(path.relative_to(golden_dir).as_posix())
-    return sorted(orphans)
+        part = _snapshot_part(stem[cut + 1 :])
+        if part is not None:
+            return GoldenName(stem[:cut], *part)
+    return None

@@ -11,13 +11,12 @@ The objects: ``tracking_store.TrackingStore``, ``golden.Golden``, ``faults.Store
 from __future__ import annotations
 
 from collections.abc import Generator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mlflow_golden import budgets, golden_paths, target_src
+from mlflow_golden import budgets, golden_paths, orphans, target_src
 from mlflow_golden.session import (
     ALIASES,
     BACKENDS,
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
     from mlflow_golden.faults import StoreFaults
     from mlflow_golden.golden import Golden
     from mlflow_golden.tracking_store import TrackingStore
-
-#: Orphan golden files (paths relative to the golden dir) found at session finish.
-ORPHANS_KEY = pytest.StashKey[list[str]]()
 
 _CALL_REPORT_KEY = pytest.StashKey[pytest.TestReport]()
 _GOLDEN_AS = "golden_as"
@@ -94,9 +90,8 @@ def pytest_configure(config: pytest.Config) -> None:
         target_src.import_code_under_test_from(settings.target_src, config.rootpath / "src")
     session = GoldenSession(settings, xdist_worker=hasattr(config, "workerinput"))
     config.stash[SESSION_KEY] = session
-    inputs = _OrphanInputs()
-    config.stash[_ORPHAN_INPUTS_KEY] = inputs
-    config.pluginmanager.register(_CollectionWatcher(inputs), "mlflow_golden-collection-watcher")
+    judge = orphans.OrphanJudge(settings.golden_dir, settings.update)
+    config.pluginmanager.register(judge, orphans.PLUGIN_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -180,98 +175,11 @@ def pytest_runtest_makereport(
     return report
 
 
-# -- orphans ---------------------------------------------------------------------------------------
-def _is_full_run(config: pytest.Config) -> bool:
-    option = config.option
-    if getattr(option, "keyword", "") or getattr(option, "markexpr", ""):
-        return False
-    if getattr(option, "lf", False) or getattr(option, "deselect", None):
-        return False
-    if getattr(option, "stepwise", False):
-        return False
-    # Node ids select single tests; path arguments are honoured by find_orphans' selection.
-    return not any("::" in str(arg) for arg in config.args)
-
-
-def _selected_paths(config: pytest.Config) -> list[str]:
-    """The session's test path arguments, relative to the rootdir (outside ones are ignored)."""
-    selected = []
-    for arg in config.args:
-        path = (config.invocation_params.dir / str(arg)).resolve()
-        try:
-            selected.append(path.relative_to(config.rootpath.resolve()).as_posix())
-        except ValueError:
-            continue
-    return selected
-
-
-@dataclass
-class _OrphanInputs:
-    nodeids: set[str] = field(default_factory=set)
-    collection_failed: bool = False
-
-
-_ORPHAN_INPUTS_KEY = pytest.StashKey[_OrphanInputs]()
-
-
-class _CollectionWatcher:
-    """Notes collection errors: with modules missing, orphan judgment would be wrong."""
-
-    def __init__(self, state: _OrphanInputs) -> None:
-        self._state = state
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self._state.collection_failed = True
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_node_collection_finished(node: Any, ids: list[str]) -> None:
-    state = node.config.stash.get(_ORPHAN_INPUTS_KEY, None)
-    if state is not None:
-        state.nodeids.update(ids)
-
-
-def pytest_collection_finish(session: pytest.Session) -> None:
-    session.config.stash[_ORPHAN_INPUTS_KEY].nodeids.update(item.nodeid for item in session.items)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    config = session.config
-    if hasattr(config, "workerinput") or SESSION_KEY not in config.stash:
-        return
-    settings = session_of(config).settings
-    state = config.stash[_ORPHAN_INPUTS_KEY]
-    if state.collection_failed or not state.nodeids or not _is_full_run(config):
-        return
-    orphans = golden_paths.find_orphans(settings.golden_dir, state.nodeids, _selected_paths(config))
-    config.stash[ORPHANS_KEY] = orphans
-    if not orphans:
-        return
-    if settings.update:
-        for relative in orphans:
-            (settings.golden_dir / relative).unlink(missing_ok=True)
-    elif session.exitstatus == 0:
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    orphans = config.stash.get(ORPHANS_KEY, [])
     session = config.stash.get(SESSION_KEY, None)
-    if orphans and session is not None:
-        verb = (
-            "removed"
-            if session.settings.update
-            else "owned by no collected test; --golden-update removes them"
-        )
-        terminalreporter.section("mlflow_golden orphans")
-        for relative in orphans:
-            terminalreporter.write_line(f"orphan golden file: {relative}")
-        terminalreporter.write_line(f"{len(orphans)} orphan golden file(s): {verb}")
     timing = None if session is None else session.server_timing()
     if timing is not None:
         terminalreporter.write_line(f"mlflow_golden: {timing}")
 
 
-__all__ = ["ORPHANS_KEY"]
+__all__: list[str] = []

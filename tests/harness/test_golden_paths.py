@@ -1,12 +1,19 @@
-"""Node id -> golden file path, and orphan detection."""
+"""Node id -> golden file path, and which test a golden file belongs to."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
-from mlflow_golden.golden_paths import find_orphans, golden_path_for_nodeid
+from mlflow_golden.golden_paths import (
+    GoldenName,
+    golden_folder,
+    golden_path_for_nodeid,
+    owner_key,
+    source_candidates,
+    split_golden_name,
+)
 
 
 def test_path_drops_leading_tests_and_py_and_keeps_params() -> None:
@@ -28,53 +35,65 @@ def test_class_name_is_a_folder_and_modules_outside_tests_keep_their_path() -> N
     )
 
 
-def _touch(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("{}\n", encoding="utf-8")
-    return path
+def test_golden_folder_of_a_test_folder_and_of_a_module() -> None:
+    assert golden_folder(Path("/g"), "tests") == Path("/g")
+    assert golden_folder(Path("/g"), ".") == Path("/g")
+    assert golden_folder(Path("/g"), "tests/golden") == Path("/g/golden")
+    assert golden_folder(Path("/g"), "tests/golden/test_a.py") == Path("/g/golden/test_a")
 
 
-def _tree(root: Path) -> None:
-    for name in (
-        "golden/test_a/test_kept.json",
-        "golden/test_a/test_gone.json",
-        "golden/test_deleted_module/test_x.json",
-        "harness/test_b/test_other.json",
-        "MANIFEST.json",
-    ):
-        _touch(root / name)
+def test_source_candidates_undo_the_dropped_tests_folder_and_py_suffix() -> None:
+    assert source_candidates(PurePosixPath("golden/test_a")) == (
+        PurePosixPath("golden/test_a.py"),
+        PurePosixPath("golden/test_a"),
+        PurePosixPath("tests/golden/test_a.py"),
+        PurePosixPath("tests/golden/test_a"),
+    )
 
 
-NODEIDS = ["tests/golden/test_a.py::test_kept", "tests/golden/test_a.py::test_new"]
+def test_owner_key_is_the_golden_folder_and_the_file_name_without_json() -> None:
+    key = owner_key("tests/golden/test_a.py::TestX::test_y[1.5]", Path("/g"))
+    assert key == (Path("/g/golden/test_a/TestX"), "test_y[1.5]")
 
 
-def test_a_folder_run_judges_every_golden_of_that_folder(tmp_path: Path) -> None:
-    _tree(tmp_path)
-    assert find_orphans(tmp_path, NODEIDS, ["tests/golden"]) == [
-        "golden/test_a/test_gone.json",
-        "golden/test_deleted_module/test_x.json",
-    ]
+TESTS = {"test_x", "test_p[1.5]"}
 
 
-def test_a_module_run_judges_only_that_module(tmp_path: Path) -> None:
-    _tree(tmp_path)
-    assert find_orphans(tmp_path, NODEIDS, ["tests/golden/test_a.py"]) == ["golden/test_a/test_gone.json"]
+@pytest.mark.parametrize(
+    ("file_name", "expected"),
+    [
+        ("test_x.json", GoldenName("test_x", None, budget=False)),
+        ("test_x.calls.json", GoldenName("test_x", None, budget=True)),
+        ("test_x.1.json", GoldenName("test_x", "1", budget=False)),
+        ("test_x.after_refit.json", GoldenName("test_x", "after_refit", budget=False)),
+        ("test_x.after_refit.calls.json", GoldenName("test_x", "after_refit", budget=True)),
+        ("test_p[1.5].json", GoldenName("test_p[1.5]", None, budget=False)),
+        ("test_p[1.5].1.calls.json", GoldenName("test_p[1.5]", "1", budget=True)),
+    ],
+)
+def test_a_tests_files_are_its_snapshots_and_their_budgets(file_name: str, expected: GoldenName) -> None:
+    assert split_golden_name(file_name, TESTS) == expected
 
 
-def test_another_folder_run_judges_only_its_own_goldens(tmp_path: Path) -> None:
-    _tree(tmp_path)
-    nodeids = ["tests/harness/test_b.py::test_other"]
-    assert find_orphans(tmp_path, nodeids, ["tests/harness"]) == []
-    assert find_orphans(tmp_path, [], ["tests/harness"]) == ["harness/test_b/test_other.json"]
+@pytest.mark.parametrize(
+    "file_name",
+    [
+        "test_y.json",  # another test
+        "test_x[1].json",  # a parametrization the owner list lacks
+        "test_x.calls.calls.json",  # "calls" is not a snapshot name
+        "test_x.a.b.json",  # a snapshot name has no dot
+        "test_x..json",
+        "test_x.a b.json",
+        "test_x.txt",
+    ],
+)
+def test_other_names_belong_to_none_of_the_tests(file_name: str) -> None:
+    assert split_golden_name(file_name, TESTS) is None
 
 
-def test_the_whole_suite_judges_the_whole_golden_dir_but_never_the_manifest(tmp_path: Path) -> None:
-    _tree(tmp_path)
-    assert find_orphans(tmp_path, NODEIDS, ["tests"]) == [
-        "golden/test_a/test_gone.json",
-        "golden/test_deleted_module/test_x.json",
-        "harness/test_b/test_other.json",
-    ]
+def test_a_budget_belongs_to_the_snapshot_file_it_budgets() -> None:
+    assert GoldenName("test_x", "after", budget=True).snapshot_file == "test_x.after.json"
+    assert GoldenName("test_x", None, budget=True).snapshot_file == "test_x.json"
 
 
 def test_replayed_nodeid_keeps_the_test_and_swaps_the_module() -> None:
