@@ -1,8 +1,9 @@
 """``python -m mlflow_golden``: verify, record, provenance, show, diff.
 
 Every command that runs scenarios runs pytest in a fresh subprocess (``runner.run_pytest``)
-from the current folder, which must be the project root (where ``tests/golden`` and
-``golden/`` live). Options the CLI does not know pass through to pytest unchanged.
+in the project root (where ``tests/golden`` and ``golden/`` live): the current folder, read once
+by ``main``. Options the CLI does not know pass through to pytest unchanged. Provenance is in
+``mlflow_golden.provenance``; what record and provenance share in ``mlflow_golden.recording``.
 
 Exit codes (all commands):
   0  everything as expected
@@ -18,33 +19,32 @@ from __future__ import annotations
 
 import argparse
 import platform
-import shutil
 import sys
-import tempfile
-from collections import Counter
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-from mlflow_golden import budgets, gitrev, manifest, snapshot
+from mlflow_golden import budgets, gitrev, manifest, provenance, snapshot
+from mlflow_golden.cli_context import Context, Output
 from mlflow_golden.cli_progress import Progress
-from mlflow_golden.golden_paths import BUDGET_SUFFIX, budget_name, golden_path_for_nodeid
-from mlflow_golden.runner import PytestRun, ScenarioResult, run_pytest
+from mlflow_golden.cli_results import (
+    EXIT_DIFFERENCES,
+    EXIT_MISSING_REVISION,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    judge,
+    print_details,
+    summary,
+)
+from mlflow_golden.golden_paths import BUDGET_SUFFIX, MANIFEST_NAME, budget_name
+from mlflow_golden.pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
+from mlflow_golden.recording import golden_name, recording_args, worktree_project
+from mlflow_golden.runner import PytestRunner, run_pytest
+from mlflow_golden.status import RECORDED, Status
 from mlflow_golden.tree import render_tree, tree_diff
 
 __all__ = ["EXIT_DIFFERENCES", "EXIT_MISSING_REVISION", "EXIT_OK", "EXIT_UNUSABLE", "main"]
-
-EXIT_OK = 0
-EXIT_DIFFERENCES = 1
-EXIT_UNUSABLE = 2
-EXIT_MISSING_REVISION = 3
-
-FAILING = frozenset({"differs", "missing", "error", "orphan"})
-RECORDED = frozenset({"ok", "written"})
-"""Statuses of a scenario whose golden file now holds what the scenario produced."""
-_SUMMARY_ALWAYS = ("ok", "differs", "missing")
-_SUMMARY_IF_ANY = ("written", "error", "skipped")
 
 _EPILOG = """\
 exit codes: 0 all as expected; 1 differences (differs, missing, error, orphan, provenance
@@ -57,148 +57,31 @@ class CliError(Exception):
     """A problem the user must fix; printed as ``error: ...`` with exit code 2."""
 
 
-class _Output:
-    """Writes the CLI's lines to stdout (results) and stderr (problems), flushing each line."""
-
-    def __init__(self, out: TextIO, err: TextIO) -> None:
-        self.out = out
-        self.err = err
-
-    def line(self, text: str = "") -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
-
-    def text(self, text: str) -> None:
-        self.out.write(text if text.endswith("\n") else text + "\n")
-        self.out.flush()
-
-    def error(self, text: str) -> None:
-        self.err.write(f"error: {text}\n")
-        self.err.flush()
-
-    def status(self, status: str, name: str) -> None:
-        self.line(f"{status:<8} {name}")
-
-
 # ---------------------------------------------------------------------------------------------
-# Running scenarios
+# verify
 
 
-def _show_pytest_failure(output: _Output, run: PytestRun, why: str) -> None:
-    output.error(f"{why} (pytest exit code {run.exit_code}); pytest said:")
-    output.err.write(run.output if run.output.endswith("\n") else run.output + "\n")
-    output.err.flush()
-
-
-def _run_scenarios(
-    output: _Output,
-    args: Sequence[str],
-    cwd: Path,
-    show: Callable[[ScenarioResult], bool],
-    announce: bool = True,
-    progress: Progress | None = None,
-) -> PytestRun:
-    """Run pytest, printing a line per scenario ``show`` accepts as results arrive
-    (and, if ``announce``, the number of collected scenarios once known; ``progress`` lines)."""
-
-    def on_collected(count: int) -> None:
-        if announce:
-            output.line(f"collected {count} scenarios")
-        if progress is not None:
-            progress.start(count)
-
-    def on_result(result: ScenarioResult) -> None:
-        if show(result):
-            output.status(result.status, result.nodeid)
-        if progress is not None:
-            progress.finished(result.status == "ok")
-
-    return run_pytest(args, cwd, on_result=on_result, on_collected=on_collected)
-
-
-def _statuses(run: PytestRun, orphan_status: str) -> Counter[str]:
-    counts = Counter(result.status for result in [*run.scenarios, *run.collect_errors])
-    counts[orphan_status] += len(run.orphans)
-    return counts
-
-
-def _summary(run: PytestRun, orphan_status: str) -> str:
-    counts = _statuses(run, orphan_status)
-    total = len(run.scenarios) + len(run.collect_errors)
-    parts = [f"{counts[name]} {name}" for name in _SUMMARY_ALWAYS]
-    parts += [f"{counts[name]} {name}" for name in _SUMMARY_IF_ANY if counts[name]]
-    parts.append(f"{counts['orphan']} orphan")
-    if counts["removed"]:
-        parts.append(f"{counts['removed']} removed")
-    return f"{total} scenarios: " + ", ".join(parts)
-
-
-def _print_details(output: _Output, run: PytestRun) -> None:
-    for result in [*run.collect_errors, *run.scenarios]:
-        if result.status in FAILING and result.details:
-            output.line(f"==== {result.status}: {result.nodeid} ====")
-            output.text(result.details)
-
-
-def _judge(output: _Output, run: PytestRun, orphan_status: str) -> int:
-    """Exit code for a finished scenario run (after its lines were printed)."""
-    if run.could_not_run:
-        why = "pytest could not run the scenarios"
-        if run.exit_code == 5:
-            why = "no scenarios collected"
-        _show_pytest_failure(output, run, why)
-        return EXIT_UNUSABLE
-    failing = sum(count for status, count in _statuses(run, orphan_status).items() if status in FAILING)
-    if failing:
-        return EXIT_DIFFERENCES
-    if run.exit_code != 0:
-        _show_pytest_failure(output, run, "pytest failed outside the scenarios")
-        return EXIT_DIFFERENCES
-    return EXIT_OK
-
-
-def _updating(pytest_args: Sequence[str]) -> bool:
-    return "--golden-update" in pytest_args
-
-
-def cmd_verify(args: argparse.Namespace, pytest_args: list[str], output: _Output) -> int:
+def cmd_verify(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
     """Run the golden tests: progress, the scenarios that are not ok (every one with ``-v``), their
     reports, a total line; exit 1 on any difference."""
-    orphan_status = "removed" if _updating(pytest_args) else "orphan"
-    run = _run_scenarios(
-        output, pytest_args, Path.cwd(), show=lambda result: args.verbose or result.status != "ok",
+    output = context.output
+    orphan_status = Status.REMOVED if UPDATE_OPTION in pytest_args else Status.ORPHAN
+    run = context.run_scenarios(
+        pytest_args, show=lambda result: args.verbose or result.status != Status.OK,
         progress=None if args.verbose else Progress(output.line),
     )  # fmt: skip
     for path in run.orphans:
         output.status(orphan_status, path)
     if not args.no_details:
-        _print_details(output, run)
+        print_details(output, run)
     if args.show_pytest_output:
         output.text(run.output)
-    output.line(_summary(run, orphan_status))
-    return _judge(output, run, orphan_status)
+    output.line(summary(run, orphan_status))
+    return judge(output, run, orphan_status)
 
 
 # ---------------------------------------------------------------------------------------------
 # record / provenance
-
-
-def _golden_dir(args: argparse.Namespace) -> Path:
-    return (Path(args.golden_dir) if args.golden_dir else Path.cwd() / "golden").resolve()
-
-
-def _target_src(worktree: Path, repo: Path, project: Path) -> Path:
-    """The project's folder inside a worktree of its repository (the project may be a subfolder)."""
-    return worktree / project.resolve().relative_to(repo.resolve())
-
-
-def _recording_args(pytest_args: Sequence[str], target: Path, golden_dir: Path) -> list[str]:
-    # "--opt=value" keeps pytest from taking the folders for test paths when it picks the rootdir.
-    return [*pytest_args, f"--target-src={target}", "--golden-update", f"--golden-dir={golden_dir}"]
-
-
-def _golden_name(nodeid: str, golden_dir: Path) -> str:
-    return golden_path_for_nodeid(nodeid, golden_dir).relative_to(golden_dir).as_posix()
 
 
 def _versions() -> dict[str, str]:
@@ -206,25 +89,21 @@ def _versions() -> dict[str, str]:
     return {"mlflow_version": metadata.version("mlflow"), "python_version": platform.python_version()}
 
 
-def cmd_record(args: argparse.Namespace, pytest_args: list[str], output: _Output) -> int:
+def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
     """Record goldens from REV's code (temporary worktree) with the current tests; update the manifest."""
-    project = Path.cwd()
-    repo = gitrev.repo_root(project)
+    output = context.output
+    repo = gitrev.repo_root(context.project)
     sha = gitrev.resolve_revision(args.rev, repo)
-    golden_dir = _golden_dir(args)
-    manifest_path = golden_dir / manifest.MANIFEST_NAME
+    golden_dir = context.golden_dir(args.golden_dir)
+    manifest_path = golden_dir / MANIFEST_NAME
     previous = manifest.load(manifest_path) if manifest_path.exists() else None  # unreadable: stop now
     output.line(f"recording from {args.rev} ({sha}) into {golden_dir}")
     with gitrev.worktree(repo, sha) as tree:
-        run = _run_scenarios(
-            output,
-            _recording_args(pytest_args, _target_src(tree, repo, project), golden_dir),
-            project,
-            show=lambda _: True,
-        )
+        target = worktree_project(tree, repo, context.project)
+        run = context.run_scenarios(recording_args(pytest_args, target, golden_dir), show=lambda _: True)
     for path in run.orphans:
-        output.status("removed", path)
-    recorded = [_golden_name(r.nodeid, golden_dir) for r in run.scenarios if r.status in RECORDED]
+        output.status(Status.REMOVED, path)
+    recorded = [golden_name(r.nodeid, golden_dir) for r in run.scenarios if r.status in RECORDED]
     recorded += [budget_name(name) for name in recorded]  # a scenario records its store-call budget too
     if recorded or previous is not None:
         updated = manifest.update(previous, golden_dir, recorded, sha, baseline=args.baseline, **_versions())
@@ -233,115 +112,14 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], output: _Output
             f"recorded {len(recorded)} files from {sha[:12]}; wrote {manifest_path}"
             f" (baseline {updated.baseline_revision[:12]}, {len(updated.files)} files)"
         )
-    _print_details(output, run)
-    output.line(_summary(run, "removed"))
-    return _judge(output, run, "removed")
+    print_details(output, run)
+    output.line(summary(run, Status.REMOVED))
+    return judge(output, run, Status.REMOVED)
 
 
-def _compare(
-    golden_dir: Path, rerecorded: dict[str, Path], recorded: manifest.Manifest
-) -> list[tuple[str, str, str]]:
-    """(problem, file, why) for every golden file whose provenance does not hold, by file name."""
-    problems: list[tuple[str, str, str]] = []
-    for name, entry in sorted(recorded.files.items()):
-        golden = golden_dir / name
-        again = rerecorded[entry.revision] / name
-        short = entry.revision[:12]
-        if not golden.is_file():
-            problems.append(("missing", name, f"in the manifest, not in {golden_dir}"))
-            continue
-        if manifest.sha256_file(golden) != entry.sha256:
-            problems.append(("changed", name, "sha256 differs from the manifest"))
-        if not again.is_file():
-            problems.append(("missing", name, f"re-recording from {short} produced no file"))
-        elif again.read_bytes() != golden.read_bytes():
-            problems.append(("differs", name, f"re-recorded from {short}, bytes differ"))
-    for name in manifest.golden_files(golden_dir):
-        if name not in recorded.files:
-            problems.append(("extra", name, "not in the manifest"))
-    return problems
-
-
-def _owned_name(nodeid: str, golden_dir: Path) -> str | None:
-    """The golden file (relative name) a test node id owns; None for a non-test id (a module)."""
-    try:
-        return _golden_name(nodeid, golden_dir)
-    except ValueError:
-        return None
-
-
-def _check_revisions_present(recorded: manifest.Manifest, repo: Path, output: _Output) -> bool:
-    absent = [revision for revision in recorded.revisions() if not gitrev.has_commit(revision, repo)]
-    if not absent:
-        return True
-    shallow = " (this clone is shallow)" if gitrev.is_shallow(repo) else ""
-    for revision in absent:
-        count = sum(entry.revision == revision for entry in recorded.files.values())
-        output.error(f"revision {revision} ({count} golden files) is not in this clone{shallow}")
-    output.error("cannot check provenance; fetch the full history, e.g. 'git fetch --unshallow'")
-    return False
-
-
-def _rerecord(
-    recorded: manifest.Manifest, pytest_args: Sequence[str], repo: Path, scratch: Path, output: _Output
-) -> dict[str, Path] | None:
-    """Re-record each revision's files into ``scratch/<sha>``; None when pytest could not run.
-
-    The first revision runs every collected scenario (its run also yields the node ids); later
-    revisions run only the scenarios owning their files. Only problems with a revision's own
-    files are printed: scenarios of later code may fail on an older revision.
-    """
-    project = Path.cwd()
-    folders: dict[str, Path] = {}
-    nodeids: list[str] | None = None
-    for revision in recorded.revisions():
-        out_dir = folders[revision] = scratch / revision
-        wanted = {name for name, entry in recorded.files.items() if entry.revision == revision}
-        selection: list[str] = []
-        if nodeids is not None:
-            selection = [nodeid for nodeid in nodeids if _owned_name(nodeid, out_dir) in wanted]
-            if not selection:
-                output.line(f"{revision[:12]}: no collected scenario records its {len(wanted)} files")
-                continue
-        output.line(f"re-recording {len(wanted)} files from {revision[:12]}")
-
-        def show(result: ScenarioResult, out_dir: Path = out_dir, wanted: set[str] = wanted) -> bool:
-            name = _owned_name(result.nodeid, out_dir)
-            return result.status not in RECORDED and (name is None or name in wanted)
-
-        with gitrev.worktree(repo, revision) as tree:
-            args = _recording_args([*pytest_args, *selection], _target_src(tree, repo, project), out_dir)
-            run = _run_scenarios(output, args, project, show=show, announce=False)
-        if run.could_not_run:
-            _show_pytest_failure(output, run, f"pytest could not re-record from {revision[:12]}")
-            return None
-        if nodeids is None:
-            nodeids = run.collected or []
-    return folders
-
-
-def cmd_provenance(args: argparse.Namespace, pytest_args: list[str], output: _Output) -> int:
+def cmd_provenance(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
     """Re-record every golden from its manifest revision into a temp folder; compare byte for byte."""
-    golden_dir = _golden_dir(args)
-    recorded = manifest.load(golden_dir / manifest.MANIFEST_NAME)
-    repo = gitrev.repo_root(Path.cwd())
-    if not _check_revisions_present(recorded, repo, output):
-        return EXIT_MISSING_REVISION
-    scratch = Path(tempfile.mkdtemp(prefix="mlflow-golden-provenance-"))
-    try:
-        folders = _rerecord(recorded, pytest_args, repo, scratch, output)
-        if folders is None:
-            return EXIT_UNUSABLE
-        problems = _compare(golden_dir, folders, recorded)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    for problem, name, why in problems:
-        output.status(problem, f"{name} ({why})")
-    output.line(
-        f"{len(recorded.files)} golden files from {len(recorded.revisions())} revisions:"
-        f" {len({name for _, name, _ in problems})} with problems"
-    )
-    return EXIT_DIFFERENCES if problems else EXIT_OK
+    return provenance.check(context, context.golden_dir(args.golden_dir), pytest_args)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,13 +137,13 @@ def _load_snapshot(path: Path) -> dict[str, Any]:
         raise CliError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
 
-def cmd_show(args: argparse.Namespace, pytest_args: list[str], output: _Output) -> int:
+def cmd_show(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
     """Print a golden file as a tree."""
-    output.text(render_tree(_load_snapshot(Path(args.file))))
+    context.output.text(render_tree(_load_snapshot(Path(args.file))))
     return EXIT_OK
 
 
-def _diff_files(a: Path, b: Path, output: _Output) -> bool:
+def _diff_files(a: Path, b: Path, output: Output) -> bool:
     if a.name.endswith(BUDGET_SUFFIX):  # store-call budgets: the two call sequences as a diff
         recorded, calls = budgets.load(a), budgets.load(b)
         output.text(budgets.sequence_diff(recorded, calls, a) or "no differences")
@@ -377,8 +155,9 @@ def _diff_files(a: Path, b: Path, output: _Output) -> bool:
     return expected != actual
 
 
-def cmd_diff(args: argparse.Namespace, pytest_args: list[str], output: _Output) -> int:
+def cmd_diff(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
     """Tree diff of two golden files, or of two folders pairwise by relative path."""
+    output = context.output
     a, b = Path(args.a), Path(args.b)
     for path in (a, b):
         if not path.exists():
@@ -409,36 +188,36 @@ def cmd_diff(args: argparse.Namespace, pytest_args: list[str], output: _Output) 
 # ---------------------------------------------------------------------------------------------
 # Parser and entry point
 
-Command = Callable[[argparse.Namespace, list[str], _Output], int]
+Command = Callable[[argparse.Namespace, list[str], Context], int]
 
 
-_VERIFY_TEXT = """\
+_VERIFY_TEXT = f"""\
 Run the golden tests (tests/golden unless test paths or node ids are given) in a pytest
 subprocess. Prints a progress line at every tenth of the run, a line for each scenario that is not
 ok as it finishes (differs, missing, written, error, skipped; -v: every scenario, ok too, and no
-progress lines), one line per orphan golden file (orphan; removed with --golden-update), the
+progress lines), one line per orphan golden file (orphan; removed with {UPDATE_OPTION}), the
 failure details of differing scenarios (tree diff, then JSON diff), and a total line. Exit 1 on
 any difference, missing golden, error or orphan.
 
-Every option the CLI does not know goes to pytest, e.g. --golden-update, --golden-dir DIR,
---mlflow-backend {file,sqlite,server,postgres}, --target-src DIR, -n N, -k EXPR, node ids
+Every option the CLI does not know goes to pytest, e.g. {UPDATE_OPTION}, {GOLDEN_DIR_OPTION} DIR,
+{BACKEND_OPTION} {{file,sqlite,server,postgres}}, {TARGET_SRC_OPTION} DIR, -n N, -k EXPR, node ids
 (an option's value may follow as the next word or after '=')."""
 
-_RECORD_TEXT = """\
+_RECORD_TEXT = f"""\
 Check REV out in a temporary git worktree (removed afterwards), run the CURRENT tree's golden
-tests against REV's code (--target-src <worktree> --golden-update --golden-dir DIR) and update
+tests against REV's code ({TARGET_SRC_OPTION} <worktree> {UPDATE_OPTION} {GOLDEN_DIR_OPTION} DIR) and update
 DIR/MANIFEST.json: files recorded now get REV's full sha and their sha256; other entries keep
 their revision while their file exists; entries of deleted files are dropped. The baseline
 revision is set by the first record and changes only with --baseline.
 Record a later scenario (code the baseline lacks) alone: record --from HEAD -k NAME (or node ids).
-Other options go to pytest (-k EXPR, node ids, -n N, --mlflow-backend ...)."""
+Other options go to pytest (-k EXPR, node ids, -n N, {BACKEND_OPTION} ...)."""
 
-_PROVENANCE_TEXT = """\
+_PROVENANCE_TEXT = f"""\
 For each revision named in DIR/MANIFEST.json, re-record that revision's files into a temporary
 folder (as record does) and compare byte for byte with DIR and with the manifest's sha256. Lists
 every file that differs (differs), was edited after recording (changed), is missing, or is not in
 the manifest (extra). Exit 1 if any; exit 3 if a revision is not in this clone (shallow clone:
-git fetch --unshallow). Other options go to pytest (-n N, --mlflow-backend ...)."""
+git fetch --unshallow). Other options go to pytest (-n N, {BACKEND_OPTION} ...)."""
 
 
 def _usage_with_pytest_args(parser: argparse.ArgumentParser) -> None:
@@ -489,12 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _usage_with_pytest_args(record)
 
-    provenance = add(
+    provenance_parser = add(
         "provenance", cmd_provenance, "re-record goldens from their manifest revisions and compare",
         _PROVENANCE_TEXT, True,
     )  # fmt: skip
-    provenance.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
-    _usage_with_pytest_args(provenance)
+    provenance_parser.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+    _usage_with_pytest_args(provenance_parser)
 
     show = add("show", cmd_show, "print a golden file as a tree", None, False)
     show.add_argument("file", metavar="FILE", help="a golden JSON file")
@@ -505,9 +284,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """Entry point of ``python -m mlflow_golden``; returns the exit code."""
-    output = _Output(out or sys.stdout, err or sys.stderr)
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    project: Path | None = None,
+    runner: PytestRunner = run_pytest,
+) -> int:
+    """Entry point of ``python -m mlflow_golden``; returns the exit code.
+
+    ``project`` is the project root (default: the current folder, read here once); ``runner``
+    runs pytest for verify, record and provenance (default: a fresh pytest subprocess).
+    """
+    output = Output(out or sys.stdout, err or sys.stderr)
     parser = build_parser()
     args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
     if extra and not args.passthrough:
@@ -515,7 +304,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     if extra[:1] == ["--"]:
         extra = extra[1:]
     try:
-        code: int = args.func(args, extra, output)
+        context = Context(Path.cwd() if project is None else project, output, runner)
+        code: int = args.func(args, extra, context)
     except (
         CliError, gitrev.GitError, manifest.ManifestError, snapshot.GoldenFileError, budgets.BudgetFileError
     ) as exc:  # fmt: skip

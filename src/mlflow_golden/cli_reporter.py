@@ -7,9 +7,10 @@ controller), writes JSON lines to that pipe:
 
 - ``{"event": "collected", "nodeids": [...]}`` once the collected tests are known;
 - ``{"event": "test", "nodeid", "status", "details"}`` when a test's last phase is reported;
-  ``status`` is the ``("golden", status)`` user property the harness attached (``ok``,
-  ``differs``, ``missing``, ``written``), ``error`` for a failure without a golden verdict
-  (or after an ``ok`` one), ``skipped``, or ``ok`` for a passing test without a verdict;
+  ``status`` (a ``Status``) is the verdict the harness attached as the ``("golden", status)``
+  user property (``ok``, ``differs``, ``missing``, ``written``; of several, the weightiest),
+  ``error`` for a failure without a failing verdict, ``skipped``, or ``ok`` for a passing test
+  without a verdict;
 - ``{"event": "collect_error", "nodeid", "details"}`` for a module that failed to collect;
 - ``{"event": "orphan", "path"}`` for each orphan golden file, at session end;
 - ``{"event": "end", "exitstatus": N}`` last.
@@ -29,39 +30,45 @@ from typing import IO, Any
 
 import pytest
 
-__all__ = ["EVENTS_FD_ENV", "REQUIRE_TARGET_ENV", "scenario_status"]
+from mlflow_golden.status import STATUS_PROPERTY, Status
+
+__all__ = ["EVENTS_FD_ENV", "REQUIRE_TARGET_ENV", "scenario_status", "weightiest"]
 
 EVENTS_FD_ENV = "GOLDEN_CLI_EVENTS_FD"
 REQUIRE_TARGET_ENV = "GOLDEN_CLI_REQUIRE_TARGET"
 _PLUGIN_NAME = "mlflow_golden-cli-reporter"
-_FAILED_VERDICTS = ("differs", "missing")
+_FAILED_VERDICTS = frozenset({Status.DIFFERS, Status.MISSING})
+_VERDICT_WEIGHT = (Status.OK, Status.WRITTEN, Status.MISSING, Status.DIFFERS)
+"""Of several verdicts on one test (a snapshot and its budget, several snapshots) the last here wins."""
 
 
 @dataclass
 class _TestState:
     """What the reports of one test said so far."""
 
-    verdict: str | None = None
+    verdict: Status | None = None
     failed: bool = False
     skipped: bool = False
     details: list[str] = field(default_factory=list)
 
 
-def scenario_status(verdict: str | None, failed: bool, skipped: bool) -> str:
+def scenario_status(verdict: Status | None, failed: bool, skipped: bool) -> Status:
     """The CLI status of a finished test from its golden verdict and outcome."""
     if failed:
-        return verdict if verdict in _FAILED_VERDICTS else "error"
+        return verdict if verdict is not None and verdict in _FAILED_VERDICTS else Status.ERROR
     if skipped:
-        return "skipped"
-    return verdict or "ok"
+        return Status.SKIPPED
+    return verdict or Status.OK
 
 
-def _verdict(user_properties: Sequence[tuple[str, object]]) -> str | None:
-    verdict = None
-    for name, value in user_properties:
-        if name == "golden":
-            verdict = str(value)
-    return verdict
+def weightiest(verdicts: Sequence[Status | None]) -> Status | None:
+    """The verdict that speaks for a test of several: differs over missing over written over ok."""
+    present = [verdict for verdict in verdicts if verdict is not None]
+    return max(present, key=_VERDICT_WEIGHT.index, default=None)
+
+
+def _verdict(user_properties: Sequence[tuple[str, object]]) -> Status | None:
+    return weightiest([Status(str(value)) for name, value in user_properties if name == STATUS_PROPERTY])
 
 
 class _Reporter:
@@ -96,7 +103,7 @@ class _Reporter:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         state = self._tests.setdefault(report.nodeid, _TestState())
-        state.verdict = _verdict(report.user_properties) or state.verdict
+        state.verdict = weightiest([state.verdict, _verdict(report.user_properties)])
         if report.failed:
             state.failed = True
             state.details.append(report.longreprtext)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlflow_golden.golden_paths import MANIFEST_NAME
+
 __all__ = [
     "MANIFEST_NAME",
     "SCHEMA",
@@ -34,7 +36,6 @@ __all__ = [
     "write",
 ]
 
-MANIFEST_NAME = "MANIFEST.json"
 SCHEMA = 1
 
 

@@ -1,10 +1,12 @@
-"""The harness's pytest options that take a value, joined to it: ``--golden-dir DIR`` -> ``--golden-dir=DIR``.
+"""The harness's pytest options as the CLI spells them, and their values joined to them:
+``--golden-dir DIR`` -> ``--golden-dir=DIR``.
 
 pytest chooses its rootdir (and so its config file and ``testpaths``) from the command line's
 positional arguments *before* plugins have registered their options. A plugin option's value
 given as a separate word (``--golden-dir /elsewhere``) is then taken for a test path, and the
 rootdir moves next to it. The CLI passes every argument through this module, so both spellings
-mean the same. A harness test keeps the list equal to the plugin's options (old spellings too).
+mean the same. A harness test keeps ``VALUE_OPTIONS`` equal to the plugin's options (old spellings
+too). The CLI names the options it uses only through the constants below.
 """
 
 from __future__ import annotations
@@ -12,7 +14,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-__all__ = ["VALUE_OPTIONS", "join_option_values"]
+__all__ = [
+    "BACKEND_OPTION",
+    "GOLDEN_DIR_OPTION",
+    "TARGET_SRC_OPTION",
+    "UPDATE_OPTION",
+    "VALUE_OPTIONS",
+    "join_option_values",
+]
+
+UPDATE_OPTION: Final = "--golden-update"
+"""Write golden files instead of comparing; remove orphans."""
+GOLDEN_DIR_OPTION: Final = "--golden-dir"
+"""The golden folder (default ``<rootdir>/golden``)."""
+BACKEND_OPTION: Final = "--mlflow-backend"
+"""The tracking store backend each scenario gets."""
+TARGET_SRC_OPTION: Final = "--target-src"
+"""Import the code under test from another tree (record and provenance: a git worktree)."""
 
 VALUE_OPTIONS: Final = frozenset(
     {"--golden-dir", "--golden-backend", "--golden-target-src", "--mlflow-backend", "--target-src"}

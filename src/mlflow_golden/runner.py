@@ -21,12 +21,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from mlflow_golden.cli_reporter import EVENTS_FD_ENV, REQUIRE_TARGET_ENV
 from mlflow_golden.pytest_args import join_option_values
+from mlflow_golden.status import Status
 
-__all__ = ["DEFAULT_TARGET", "PytestRun", "ScenarioResult", "run_pytest"]
+__all__ = ["DEFAULT_TARGET", "PytestRun", "PytestRunner", "ScenarioResult", "run_pytest"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ class ScenarioResult:
     """One finished scenario (test node id) or one collection error."""
 
     nodeid: str
-    status: str
+    status: Status
     details: str | None = None
 
 
@@ -63,6 +64,22 @@ class PytestRun:
     def could_not_run(self) -> bool:
         """pytest stopped before judging the scenarios (usage error, collection error, crash...)."""
         return bool(self.collect_errors) or self.exit_code not in (0, 1)
+
+
+class PytestRunner(Protocol):
+    """How the CLI runs the golden tests: ``run_pytest``, or a stand-in that returns ``PytestRun``s.
+
+    Calls ``on_collected`` once with the number of collected tests and ``on_result`` for each
+    finished scenario and each collection error, as they arrive.
+    """
+
+    def __call__(
+        self,
+        args: Sequence[str],
+        cwd: Path,
+        on_result: Callable[[ScenarioResult], None] | None = None,
+        on_collected: Callable[[int], None] | None = None,
+    ) -> PytestRun: ...
 
 
 Event = Mapping[str, Any]
@@ -106,11 +123,11 @@ def _apply(run: PytestRun, event: Event) -> ScenarioResult | None:
     if kind == "collected":
         run.collected = [str(nodeid) for nodeid in event["nodeids"]]
     elif kind == "test":
-        result = ScenarioResult(str(event["nodeid"]), str(event["status"]), event.get("details"))
+        result = ScenarioResult(str(event["nodeid"]), Status(str(event["status"])), event.get("details"))
         run.scenarios.append(result)
         return result
     elif kind == "collect_error":
-        result = ScenarioResult(str(event["nodeid"]) or "<collection>", "error", event.get("details"))
+        result = ScenarioResult(str(event["nodeid"]) or "<collection>", Status.ERROR, event.get("details"))
         run.collect_errors.append(result)
         return result
     elif kind == "orphan":
