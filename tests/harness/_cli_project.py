@@ -3,21 +3,21 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
-import sys
 from pathlib import Path
 from textwrap import dedent
-from typing import Any
+from typing import Any, NamedTuple
 
 import mlflow_golden
+from mlflow_golden.cli import main
+from mlflow_golden.runner import PytestRunner, run_pytest
 
 PACKAGE_PARENT = Path(mlflow_golden.__file__).resolve().parent.parent
 """The folder holding the current ``mlflow_golden`` (put on the CLI's PYTHONPATH)."""
 
-CLI_TIMEOUT_S = 300
-
-CODE = '''\
+CODE = """\
 import mlflow
 
 VERSION = "{version}"
@@ -31,17 +31,17 @@ def sweep(trials):
             with mlflow.start_run(run_name=f"trial_{{index}}", nested=True):
                 mlflow.log_param("index", index)
     return parent.info.run_id
-'''
+"""
 
-NEW_FEATURE_CODE = '''
+NEW_FEATURE_CODE = """
 
 def new_feature():
     with mlflow.start_run(run_name="new") as run:
         mlflow.set_tag("feature", "new")
     return run.info.run_id
-'''
+"""
 
-SCENARIOS = '''\
+SCENARIOS = """\
 import demo_code
 
 
@@ -51,13 +51,13 @@ def test_sweep(golden):
 
 def test_single_trial(golden):
     golden.check(result=demo_code.sweep(1))
-'''
+"""
 
-NEW_FEATURE_SCENARIO = '''
+NEW_FEATURE_SCENARIO = """
 
 def test_new_feature(golden):
     golden.check(result=demo_code.new_feature())
-'''
+"""
 
 SWEEP_GOLDEN = "golden/test_demo/test_sweep.json"
 SINGLE_GOLDEN = "golden/test_demo/test_single_trial.json"
@@ -65,6 +65,7 @@ NEW_FEATURE_GOLDEN = "golden/test_demo/test_new_feature.json"
 SWEEP_ID = "tests/golden/test_demo.py::test_sweep"
 SINGLE_ID = "tests/golden/test_demo.py::test_single_trial"
 NEW_FEATURE_ID = "tests/golden/test_demo.py::test_new_feature"
+MANIFEST = "golden/MANIFEST.json"
 
 
 def write_code(project: Path, version: str, new_feature: bool = False) -> None:
@@ -108,15 +109,29 @@ def cli_env() -> dict[str, str]:
     return env
 
 
+class CliRun(NamedTuple):
+    """What one CLI call returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def lines(self) -> list[str]:
+        return self.out.splitlines()
+
+
+def run_cli(project: Path, *args: str, runner: PytestRunner = run_pytest) -> CliRun:
+    """The CLI's ``main(ARGS)`` in-process on ``project``; pytest runs through ``runner`` (by default a
+    real pytest subprocess on real MLflow stores, as ``python -m mlflow_golden`` runs it)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err, project=project, runner=runner)
+    return CliRun(code, out.getvalue(), err.getvalue())
+
+
 def _run(command: list[str], cwd: Path, **options: Any) -> subprocess.CompletedProcess[str]:
     """``command`` in ``cwd`` with its output captured as text; ``options`` go to subprocess.run."""
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, **options)
-
-
-def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``python -m mlflow_golden ARGS`` in ``project``, as a user would run it."""
-    command = [sys.executable, "-m", "mlflow_golden", *args]
-    return _run(command, project, env=cli_env(), timeout=CLI_TIMEOUT_S, check=False)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -129,3 +144,23 @@ def commit_all(repo: Path, message: str) -> str:
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message)
     return git(repo, "rev-parse", "HEAD")
+
+
+class History(NamedTuple):
+    """A project in a git repository: a baseline commit and a newer HEAD."""
+
+    project: Path
+    baseline: str
+    head: str
+
+
+def make_history(root: Path, repo: Path | None = None) -> History:
+    """A baseline commit (version 1, two scenarios), then newer code (version 2) with a new function
+    and its scenario; the git repository is ``repo`` (default: the project itself)."""
+    project = make_project(root, version="1")
+    git(repo or project, "init", "-q")
+    baseline = commit_all(project, "baseline")
+    write_code(project, version="2", new_feature=True)
+    write_scenarios(project, new_feature=True)
+    head = commit_all(project, "newer code and a new scenario")
+    return History(project, baseline, head)

@@ -1,34 +1,55 @@
-"""How the CLI reporter turns a test's golden verdict and outcome into a scenario status."""
+"""How the CLI reporter turns a test's golden verdicts and outcome into a scenario status."""
 
 from __future__ import annotations
 
 import pytest
 
-from mlflow_golden.cli_reporter import scenario_status
+from mlflow_golden.cli_reporter import scenario_status, weightiest
+from mlflow_golden.status import Status
 
 
-@pytest.mark.parametrize("verdict", ["ok", "written"])
-def test_a_passing_test_keeps_its_verdict(verdict: str) -> None:
+@pytest.mark.parametrize("verdict", [Status.OK, Status.WRITTEN])
+def test_a_passing_test_keeps_its_verdict(verdict: Status) -> None:
     assert scenario_status(verdict, failed=False, skipped=False) == verdict
 
 
-@pytest.mark.parametrize("verdict", ["differs", "missing"])
-def test_a_failing_test_with_a_failing_verdict_keeps_it(verdict: str) -> None:
+@pytest.mark.parametrize("verdict", [Status.DIFFERS, Status.MISSING])
+def test_a_failing_test_with_a_failing_verdict_keeps_it(verdict: Status) -> None:
     assert scenario_status(verdict, failed=True, skipped=False) == verdict
 
 
 def test_a_failure_without_verdict_is_an_error() -> None:
-    assert scenario_status(None, failed=True, skipped=False) == "error"
+    assert scenario_status(None, failed=True, skipped=False) == Status.ERROR
 
 
 def test_a_failure_after_an_ok_verdict_is_an_error() -> None:
     """E.g. the scenario asserted something after golden.check(), or its teardown failed."""
-    assert scenario_status("ok", failed=True, skipped=False) == "error"
+    assert scenario_status(Status.OK, failed=True, skipped=False) == Status.ERROR
 
 
 def test_a_skipped_test_is_skipped() -> None:
-    assert scenario_status(None, failed=False, skipped=True) == "skipped"
+    assert scenario_status(None, failed=False, skipped=True) == Status.SKIPPED
 
 
 def test_a_passing_test_without_verdict_is_ok() -> None:
-    assert scenario_status(None, failed=False, skipped=False) == "ok"
+    assert scenario_status(None, failed=False, skipped=False) == Status.OK
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "expected"),
+    [
+        ([Status.WRITTEN, Status.OK], Status.WRITTEN),  # a second snapshot equal, the first written
+        ([Status.OK, Status.WRITTEN], Status.WRITTEN),  # the snapshot equal, its budget written
+        ([Status.OK, Status.MISSING], Status.MISSING),  # the snapshot equal, its budget missing
+        ([Status.WRITTEN, Status.DIFFERS], Status.DIFFERS),
+        ([Status.MISSING, Status.DIFFERS], Status.DIFFERS),
+    ],
+)
+def test_of_several_verdicts_on_a_test_the_weightiest_speaks_for_it(
+    verdicts: list[Status], expected: Status
+) -> None:
+    assert weightiest(verdicts) == expected
+
+
+def test_a_test_without_verdicts_has_none() -> None:
+    assert weightiest([None, None]) is None

@@ -1,0 +1,130 @@
+"""Stand-ins for the pytest subprocess of the CLI, so its commands run in-process in milliseconds.
+
+``ScriptedRunner`` replays prepared ``PytestRun``s (for output and exit-code logic);
+``FakeRecorder`` acts like the golden tests under ``--golden-update --target-src``: it writes a
+golden file and a budget per scenario whose bytes depend only on the code it was pointed at, so
+record and provenance can run on real git worktrees without MLflow.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlflow_golden.golden_paths import budget_path, golden_path_for_nodeid
+from mlflow_golden.pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
+from mlflow_golden.runner import PytestRun, ScenarioResult
+from mlflow_golden.status import FAILING, Status
+
+TEST_MODULE = "tests/golden/test_demo.py"
+
+
+@dataclass
+class Call:
+    """One run the CLI asked for."""
+
+    args: list[str]
+    cwd: Path
+
+
+def _report(
+    run: PytestRun,
+    on_result: Callable[[ScenarioResult], None] | None,
+    on_collected: Callable[[int], None] | None,
+) -> PytestRun:
+    """Call back as ``run_pytest`` does: the collected count first, then every result."""
+    if on_collected is not None and run.collected is not None:
+        on_collected(len(run.collected))
+    if on_result is not None:
+        for result in [*run.collect_errors, *run.scenarios]:
+            on_result(result)
+    return run
+
+
+def scenarios(*results: tuple[str, Status], orphans: Sequence[str] = (), updating: bool = False) -> PytestRun:
+    """A finished run of ``(nodeid, status)`` scenarios, failing ones with the details
+    ``report of <nodeid>``, and the exit code pytest gives it (orphans fail unless ``updating``)."""
+    failed = any(status in FAILING for _, status in results) or bool(orphans and not updating)
+    return PytestRun(
+        exit_code=1 if failed else 0,
+        output="pytest's own output\n",
+        collected=[nodeid for nodeid, _ in results],
+        scenarios=[
+            ScenarioResult(nodeid, status, f"report of {nodeid}" if status in FAILING else None)
+            for nodeid, status in results
+        ],
+        orphans=list(orphans),
+    )
+
+
+@dataclass
+class ScriptedRunner:
+    """Replays one prepared run per call and notes what each call asked for."""
+
+    runs: list[PytestRun]
+    calls: list[Call] = field(default_factory=list)
+
+    def __call__(
+        self,
+        args: Sequence[str],
+        cwd: Path,
+        on_result: Callable[[ScenarioResult], None] | None = None,
+        on_collected: Callable[[int], None] | None = None,
+    ) -> PytestRun:
+        self.calls.append(Call(list(args), cwd))
+        return _report(self.runs.pop(0), on_result, on_collected)
+
+
+def _option(args: Sequence[str], name: str) -> Path:
+    return Path(next(arg.removeprefix(f"{name}=") for arg in args if arg.startswith(f"{name}=")))
+
+
+@dataclass
+class FakeRecorder:
+    """The project's golden tests under ``--golden-update``, without pytest or MLflow.
+
+    Collects the ``test_*`` functions of the project's ``tests/golden/test_demo.py`` (or the node ids
+    given). Each writes ``<golden>`` = its node id plus the ``src/demo_code.py`` of
+    ``--target-src``, and the budget beside it; ``test_new_feature`` errors when that code has no
+    ``new_feature``.
+    """
+
+    calls: list[Call] = field(default_factory=list)
+
+    def __call__(
+        self,
+        args: Sequence[str],
+        cwd: Path,
+        on_result: Callable[[ScenarioResult], None] | None = None,
+        on_collected: Callable[[int], None] | None = None,
+    ) -> PytestRun:
+        self.calls.append(Call(list(args), cwd))
+        assert UPDATE_OPTION in args, "record and provenance always update"
+        code = (_option(args, TARGET_SRC_OPTION) / "src" / "demo_code.py").read_text(encoding="utf-8")
+        golden_dir = _option(args, GOLDEN_DIR_OPTION)
+        module = (cwd / TEST_MODULE).read_text(encoding="utf-8")
+        collected = [f"{TEST_MODULE}::{name}" for name in re.findall(r"^def (test_\w+)", module, re.M)]
+        collected = [arg for arg in args if "::" in arg] or collected
+        results = [self._record(nodeid, code, golden_dir) for nodeid in collected]
+        run = PytestRun(
+            exit_code=1 if any(result.status == Status.ERROR for result in results) else 0,
+            output="pytest's own output\n",
+            collected=collected,
+            scenarios=results,
+        )
+        return _report(run, on_result, on_collected)
+
+    @staticmethod
+    def _record(nodeid: str, code: str, golden_dir: Path) -> ScenarioResult:
+        if nodeid.endswith("::test_new_feature") and "def new_feature" not in code:
+            return ScenarioResult(nodeid, Status.ERROR, "AttributeError: no attribute 'new_feature'")
+        golden = golden_path_for_nodeid(nodeid, golden_dir)
+        text = f"{nodeid}\n{code}"
+        if golden.is_file() and golden.read_text(encoding="utf-8") == text:
+            return ScenarioResult(nodeid, Status.OK)
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+        budget_path(golden).write_text(f"store calls of {nodeid}\n{code}", encoding="utf-8")
+        return ScenarioResult(nodeid, Status.WRITTEN)

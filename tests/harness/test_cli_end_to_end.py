@@ -1,0 +1,311 @@
+"""verify, record and provenance end to end: the real pytest subprocess on real MLflow stores.
+
+The CLI runs in-process (``main`` with the project root) with its real runner, so every
+command here starts a fresh pytest with the plugin and the CLI reporter, as ``python -m
+mlflow_golden`` does (several seconds each: MLflow's import dominates). Output and exit-code logic
+is tested in-process with stand-ins (test_cli_verify.py, test_cli_record.py,
+test_cli_provenance.py); these tests check that the real chain - plugin verdict, reporter event,
+runner, CLI line - holds. Each run is module-scoped and shared by the tests that read it; tests
+that change files work on copies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from _cli_project import (
+    MANIFEST,
+    NEW_FEATURE_GOLDEN,
+    NEW_FEATURE_ID,
+    SINGLE_GOLDEN,
+    SINGLE_ID,
+    SWEEP_GOLDEN,
+    SWEEP_ID,
+    CliRun,
+    History,
+    make_history,
+    make_project,
+    run_cli,
+    write_code,
+)
+
+from mlflow_golden.golden_paths import budget_name
+
+ORPHAN = "golden/test_demo/test_gone.json"
+
+Run = tuple[Path, CliRun]
+
+
+def _copy(source: Path, destination: Path) -> Path:
+    shutil.copytree(source, destination)
+    return destination
+
+
+def _run_tag(golden: Path, ref: str, tag: str) -> Any:
+    snapshot = json.loads(golden.read_text(encoding="utf-8"))
+    return next(run for run in snapshot["runs"] if run["ref"] == ref)["tags"].get(tag)
+
+
+def _manifest(project: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((project / MANIFEST).read_text(encoding="utf-8"))
+    return data
+
+
+# =============================================================================================
+# verify
+
+verify_group = pytest.mark.xdist_group("cli_end_to_end_verify")
+
+
+@pytest.fixture(scope="module")
+def updated(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """A project whose goldens were written by ``verify --golden-update`` (an orphan was present)."""
+    project = make_project(tmp_path_factory.mktemp("updated") / "project")
+    orphan = project / "golden" / ORPHAN
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text("{}\n", encoding="utf-8")
+    return project, run_cli(project, "verify", "--golden-update")
+
+
+@pytest.fixture(scope="module")
+def broken(updated: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """``verify`` after the code changed, one golden was deleted and an orphan appeared."""
+    project = _copy(updated[0], tmp_path_factory.mktemp("broken") / "project")
+    write_code(project, version="2")
+    (project / "golden" / SINGLE_GOLDEN).unlink()
+    (project / "golden" / ORPHAN).write_text("{}\n", encoding="utf-8")
+    return project, run_cli(project, "verify")
+
+
+def _golden_outside(updated: Run, root: Path) -> tuple[Path, Path]:
+    """A copy of the project, and a copy of its goldens outside it (as a new user would try)."""
+    project = _copy(updated[0], root / "project")
+    elsewhere = root / "elsewhere" / "golden"
+    (project / "golden").rename(elsewhere.parent.mkdir() or elsewhere)
+    return project, elsewhere
+
+
+@pytest.fixture(scope="module")
+def passthrough(updated: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """``verify -v`` with the goldens outside the project and changed code in another tree, both
+    named as separate words, on sqlite, with two xdist workers."""
+    project, elsewhere = _golden_outside(updated, tmp_path_factory.mktemp("passthrough"))
+    code = _copy(project / "src", project.parent / "other-tree" / "src").parent
+    write_code(code, version="2")
+    completed = run_cli(
+        project, "verify", "-v", "--golden-dir", str(elsewhere), "--target-src", str(code),
+        "--mlflow-backend", "sqlite", "-n", "2", "--show-pytest-output",
+    )  # fmt: skip
+    return project, completed
+
+
+@pytest.fixture(scope="module")
+def passthrough_equals(updated: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """``verify --golden-dir=DIR`` of the unchanged project with the goldens outside it."""
+    project, elsewhere = _golden_outside(updated, tmp_path_factory.mktemp("passthrough_equals"))
+    return project, run_cli(project, "verify", f"--golden-dir={elsewhere}", "--show-pytest-output")
+
+
+@verify_group
+def test_update_writes_every_scenarios_golden_and_exits_0(updated: Run) -> None:
+    project, completed = updated
+    assert completed.code == 0, completed.out + completed.err
+    assert {f"written  {SWEEP_ID}", f"written  {SINGLE_ID}"} <= set(completed.lines)
+    assert (project / "golden" / SWEEP_GOLDEN).is_file()
+    assert (project / "golden" / SINGLE_GOLDEN).is_file()
+
+
+@verify_group
+def test_update_removes_orphans_and_says_so(updated: Run) -> None:
+    project, completed = updated
+    assert f"removed  {ORPHAN}" in completed.lines
+    assert not (project / "golden" / ORPHAN).exists()
+
+
+@verify_group
+def test_update_ends_with_a_total_line(updated: Run) -> None:
+    total = "2 scenarios: 0 ok, 0 differs, 0 missing, 2 written, 0 orphan, 1 removed"
+    assert updated[1].lines[-1] == total
+
+
+@verify_group
+def test_verify_of_the_unchanged_project_passes(passthrough_equals: Run) -> None:
+    completed = passthrough_equals[1]
+    assert completed.code == 0, completed.out + completed.err
+    assert completed.lines[-1] == "2 scenarios: 2 ok, 0 differs, 0 missing, 0 orphan"
+
+
+@verify_group
+def test_verify_exits_1_on_differences(broken: Run) -> None:
+    assert broken[1].code == 1
+
+
+@verify_group
+def test_verify_marks_a_changed_scenario_differs(broken: Run) -> None:
+    assert f"differs  {SWEEP_ID}" in broken[1].lines
+
+
+@verify_group
+def test_verify_marks_a_scenario_without_golden_missing(broken: Run) -> None:
+    assert f"missing  {SINGLE_ID}" in broken[1].lines
+
+
+@verify_group
+def test_verify_lists_orphan_golden_files(broken: Run) -> None:
+    assert f"orphan   {ORPHAN}" in broken[1].lines
+
+
+@verify_group
+def test_verify_shows_the_tree_diff_of_a_differing_scenario(broken: Run) -> None:
+    lines = broken[1].lines
+    details = lines[lines.index(f"==== differs: {SWEEP_ID} ====") :]
+    assert '~   run-1 "sweep" FINISHED' in details
+    assert '~       tags.version: "1" -> "2"' in details
+
+
+@verify_group
+def test_verify_total_line_counts_differences(broken: Run) -> None:
+    assert broken[1].lines[-1] == "2 scenarios: 0 ok, 1 differs, 1 missing, 1 orphan"
+
+
+@verify_group
+def test_verify_takes_a_golden_dir_outside_the_project_as_a_separate_word(passthrough: Run) -> None:
+    project, completed = passthrough
+    assert completed.code == 1, completed.out + completed.err  # the changed code differs
+    assert f"golden-dir={(project.parent / 'elsewhere' / 'golden').resolve()}" in completed.out
+    assert f"rootdir: {project}" in completed.out
+
+
+@verify_group
+def test_verify_takes_a_golden_dir_outside_the_project_after_equals(passthrough_equals: Run) -> None:
+    project, completed = passthrough_equals
+    assert completed.code == 0, completed.out + completed.err
+    assert f"golden-dir={(project.parent / 'elsewhere' / 'golden').resolve()}" in completed.out
+    assert f"rootdir: {project}" in completed.out
+
+
+@verify_group
+def test_verify_takes_target_src_as_a_separate_word(passthrough: Run) -> None:
+    # Only the other tree's code (version 2) makes the sweep differ from its golden.
+    assert f"differs  {SWEEP_ID}" in passthrough[1].lines
+
+
+@verify_group
+def test_verify_passes_the_backend_to_pytest(passthrough: Run) -> None:
+    assert "backend=sqlite" in passthrough[1].out
+
+
+@verify_group
+def test_verify_streams_scenario_lines_under_xdist(passthrough: Run) -> None:
+    completed = passthrough[1]
+    assert "2 workers" in completed.out
+    assert {f"differs  {SWEEP_ID}", f"differs  {SINGLE_ID}"} <= set(completed.lines)
+    assert completed.lines[-1] == "2 scenarios: 0 ok, 2 differs, 0 missing, 0 orphan"
+
+
+# --- pytest could not run (the reporter's events and checks in the pytest process) -------------
+
+
+def test_verify_reports_a_module_that_fails_to_collect_and_exits_2(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project")
+    (project / "tests" / "golden" / "test_broken.py").write_text("import no_such_module\n", encoding="utf-8")
+    completed = run_cli(project, "verify")
+    assert completed.code == 2
+    assert "error    tests/golden/test_broken.py" in completed.lines
+    assert "No module named 'no_such_module'" in completed.err
+
+
+def test_verify_without_tests_golden_is_a_usage_error(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project", plugin=False)
+    shutil.rmtree(project / "tests" / "golden")
+    completed = run_cli(project, "verify")
+    assert completed.code == 2
+    assert "no test paths given and no tests/golden folder" in completed.err
+
+
+# =============================================================================================
+# record and provenance
+
+record_group = pytest.mark.xdist_group("cli_end_to_end_record")
+
+
+class Recorded(NamedTuple):
+    history: History
+    completed: CliRun
+
+
+def _copy_history(history: History, destination: Path) -> History:
+    return history._replace(project=_copy(history.project, destination))
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    """The baseline's scenarios recorded from the baseline commit (HEAD has newer code)."""
+    history = make_history(tmp_path_factory.mktemp("recorded") / "project")
+    return Recorded(history, run_cli(history.project, "record", "--from", "HEAD~1", "-k", "not new_feature"))
+
+
+@pytest.fixture(scope="module")
+def extended(recorded: Recorded, tmp_path_factory: pytest.TempPathFactory) -> Recorded:
+    """Then the new scenario recorded from HEAD, alone."""
+    copy = _copy_history(recorded.history, tmp_path_factory.mktemp("extended") / "project")
+    return Recorded(copy, run_cli(copy.project, "record", "--from", "HEAD", NEW_FEATURE_ID))
+
+
+@record_group
+def test_record_exits_0_with_every_scenario_written(recorded: Recorded) -> None:
+    completed = recorded.completed
+    assert completed.code == 0, completed.out + completed.err
+    assert completed.lines[-1] == "2 scenarios: 0 ok, 0 differs, 0 missing, 2 written, 0 orphan"
+
+
+@record_group
+def test_record_gives_the_goldens_of_the_recorded_revision_not_of_head(recorded: Recorded) -> None:
+    project = recorded.history.project
+    assert 'VERSION = "2"' in (project / "src" / "demo_code.py").read_text(encoding="utf-8")
+    assert _run_tag(project / "golden" / SWEEP_GOLDEN, "run-1", "version") == "1"
+    assert _run_tag(project / "golden" / SINGLE_GOLDEN, "run-1", "version") == "1"
+
+
+@record_group
+def test_record_writes_a_manifest_naming_the_revision_of_every_golden_and_budget(recorded: Recorded) -> None:
+    project, baseline = recorded.history.project, recorded.history.baseline
+    names = (SINGLE_GOLDEN, SWEEP_GOLDEN, budget_name(SINGLE_GOLDEN), budget_name(SWEEP_GOLDEN))
+    assert _manifest(project) == {
+        "schema": 1,
+        "baseline_revision": baseline,
+        "mlflow_version": metadata.version("mlflow"),
+        "python_version": platform.python_version(),
+        "files": {
+            name: {
+                "sha256": hashlib.sha256((project / "golden" / name).read_bytes()).hexdigest(),
+                "revision": baseline,
+            }
+            for name in names
+        },
+    }
+
+
+@record_group
+def test_record_of_a_later_scenario_records_it_from_its_revision(extended: Recorded) -> None:
+    assert extended.completed.code == 0, extended.completed.out + extended.completed.err
+    files = _manifest(extended.history.project)["files"]
+    new_files = {NEW_FEATURE_GOLDEN, budget_name(NEW_FEATURE_GOLDEN)}
+    assert {files[name]["revision"] for name in new_files} == {extended.history.head}
+
+
+@record_group
+def test_provenance_passes_when_every_file_re_records_identically(extended: Recorded, tmp_path: Path) -> None:
+    copy = _copy_history(extended.history, tmp_path / "project")
+    completed = run_cli(copy.project, "provenance")
+    assert completed.code == 0, completed.out + completed.err
+    assert f"re-recording 4 files from {copy.baseline[:12]}" in completed.lines  # 2 goldens and their budgets
+    assert f"re-recording 2 files from {copy.head[:12]}" in completed.lines
+    assert completed.lines[-1] == "6 golden files from 2 revisions: 0 with problems"
