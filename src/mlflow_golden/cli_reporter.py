@@ -8,9 +8,9 @@ controller), writes JSON lines to that pipe:
 - ``{"event": "collected", "nodeids": [...]}`` once the collected tests are known;
 - ``{"event": "test", "nodeid", "status", "details"}`` when a test's last phase is reported;
   ``status`` (a ``Status``) is the verdict the harness attached as the ``("golden", status)``
-  user property (``ok``, ``differs``, ``missing``, ``written``; of several, the weightiest),
-  ``error`` for a failure without a failing verdict, ``skipped``, or ``ok`` for a passing test
-  without a verdict;
+  user property (``ok``, ``differs``, ``missing``, ``written``), ``error`` for a failure without
+  a failing verdict (or after an ``ok`` one), ``skipped``, or ``ok`` for a passing test without
+  a verdict;
 - ``{"event": "collect_error", "nodeid", "details"}`` for a module that failed to collect;
 - ``{"event": "orphan", "path"}`` for each orphan golden file, at session end;
 - ``{"event": "end", "exitstatus": N}`` last.
@@ -32,14 +32,12 @@ import pytest
 
 from mlflow_golden.status import STATUS_PROPERTY, Status
 
-__all__ = ["EVENTS_FD_ENV", "REQUIRE_TARGET_ENV", "scenario_status", "weightiest"]
+__all__ = ["EVENTS_FD_ENV", "REQUIRE_TARGET_ENV", "scenario_status"]
 
 EVENTS_FD_ENV = "GOLDEN_CLI_EVENTS_FD"
 REQUIRE_TARGET_ENV = "GOLDEN_CLI_REQUIRE_TARGET"
 _PLUGIN_NAME = "mlflow_golden-cli-reporter"
 _FAILED_VERDICTS = frozenset({Status.DIFFERS, Status.MISSING})
-_VERDICT_WEIGHT = (Status.OK, Status.WRITTEN, Status.MISSING, Status.DIFFERS)
-"""Of several verdicts on one test (a snapshot and its budget, several snapshots) the last here wins."""
 
 
 @dataclass
@@ -61,14 +59,12 @@ def scenario_status(verdict: Status | None, failed: bool, skipped: bool) -> Stat
     return verdict or Status.OK
 
 
-def weightiest(verdicts: Sequence[Status | None]) -> Status | None:
-    """The verdict that speaks for a test of several: differs over missing over written over ok."""
-    present = [verdict for verdict in verdicts if verdict is not None]
-    return max(present, key=_VERDICT_WEIGHT.index, default=None)
-
-
 def _verdict(user_properties: Sequence[tuple[str, object]]) -> Status | None:
-    return weightiest([Status(str(value)) for name, value in user_properties if name == STATUS_PROPERTY])
+    verdict = None
+    for name, value in user_properties:
+        if name == STATUS_PROPERTY:
+            verdict = Status(str(value))
+    return verdict
 
 
 class _Reporter:
@@ -103,7 +99,7 @@ class _Reporter:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         state = self._tests.setdefault(report.nodeid, _TestState())
-        state.verdict = weightiest([state.verdict, _verdict(report.user_properties)])
+        state.verdict = _verdict(report.user_properties) or state.verdict
         if report.failed:
             state.failed = True
             state.details.append(report.longreprtext)

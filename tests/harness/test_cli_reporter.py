@@ -1,10 +1,10 @@
-"""How the CLI reporter turns a test's golden verdicts and outcome into a scenario status."""
+"""How the CLI reporter turns a test's golden verdict and outcome into a scenario status."""
 
 from __future__ import annotations
 
 import pytest
 
-from mlflow_golden.cli_reporter import scenario_status, weightiest
+from mlflow_golden.cli_reporter import scenario_status
 from mlflow_golden.status import Status
 
 
@@ -33,23 +33,3 @@ def test_a_skipped_test_is_skipped() -> None:
 
 def test_a_passing_test_without_verdict_is_ok() -> None:
     assert scenario_status(None, failed=False, skipped=False) == Status.OK
-
-
-@pytest.mark.parametrize(
-    ("verdicts", "expected"),
-    [
-        ([Status.WRITTEN, Status.OK], Status.WRITTEN),  # a second snapshot equal, the first written
-        ([Status.OK, Status.WRITTEN], Status.WRITTEN),  # the snapshot equal, its budget written
-        ([Status.OK, Status.MISSING], Status.MISSING),  # the snapshot equal, its budget missing
-        ([Status.WRITTEN, Status.DIFFERS], Status.DIFFERS),
-        ([Status.MISSING, Status.DIFFERS], Status.DIFFERS),
-    ],
-)
-def test_of_several_verdicts_on_a_test_the_weightiest_speaks_for_it(
-    verdicts: list[Status], expected: Status
-) -> None:
-    assert weightiest(verdicts) == expected
-
-
-def test_a_test_without_verdicts_has_none() -> None:
-    assert weightiest([None, None]) is None
