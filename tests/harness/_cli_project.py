@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import fcntl
 import io
+import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from textwrap import dedent
 from typing import Any, NamedTuple
+
+import pytest
 
 import mlflow_golden
 from mlflow_golden.cli import main
@@ -127,6 +132,25 @@ def run_cli(project: Path, *args: str, runner: PytestRunner = run_pytest) -> Cli
     out, err = io.StringIO(), io.StringIO()
     code = main(list(args), out=out, err=err, project=project, runner=runner)
     return CliRun(code, out.getvalue(), err.getvalue())
+
+
+def run_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], CliRun]
+) -> tuple[Path, CliRun]:
+    """``make(folder)`` once per test session, shared by all xdist workers (``--dist loadgroup``
+    does not keep a module on one worker with pytest 9): the first worker to ask runs it in a
+    folder every worker sees, the others wait for it and read what it returned. Only for runs whose
+    folder the tests read, never change."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, above each worker's popen-gwN
+    folder, result = base / f"shared-{name}", base / f"shared-{name}.json"
+    with (base / f"shared-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not result.exists():
+            completed = make(folder)
+            result.write_text(json.dumps(completed._asdict()), encoding="utf-8")
+    return folder, CliRun(**json.loads(result.read_text(encoding="utf-8")))
 
 
 def _run(command: list[str], cwd: Path, **options: Any) -> subprocess.CompletedProcess[str]:

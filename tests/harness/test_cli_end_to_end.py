@@ -5,9 +5,10 @@ command here starts a fresh pytest with the plugin and the CLI reporter, as ``py
 mlflow_golden`` does (several seconds each: MLflow's import dominates). Output and exit-code logic
 is tested in-process with stand-ins (test_cli_verify.py, test_cli_record.py,
 test_cli_provenance.py); these tests check that the real chain - plugin verdict, reporter event,
-runner, CLI line - holds. Each run is module-scoped and shared by the tests that read it, and
-runs as much as one run can show: the run with differences also passes the options as separate
-words, on sqlite, under xdist. Tests that change files work on copies.
+runner, CLI line - holds. Each run happens once per session (``run_once``: also across xdist
+workers) and is read by several tests, and shows as much as one run can: the run with differences
+also passes the options as separate words, on sqlite, under xdist. Tests that change files work on
+copies.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from _cli_project import (
     SWEEP_ID,
     CliRun,
     History,
+    git,
     make_history,
     make_project,
     run_cli,
+    run_once,
     write_code,
 )
 
@@ -60,17 +63,20 @@ def _manifest(project: Path) -> dict[str, Any]:
 # =============================================================================================
 # verify
 
-verify_group = pytest.mark.xdist_group("cli_end_to_end_verify")
-
 
 @pytest.fixture(scope="module")
 def updated(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """A project whose goldens were written by ``verify --golden-update`` (an orphan was present)."""
-    project = make_project(tmp_path_factory.mktemp("updated") / "project")
-    orphan = project / "golden" / ORPHAN
-    orphan.parent.mkdir(parents=True)
-    orphan.write_text("{}\n", encoding="utf-8")
-    return project, run_cli(project, "verify", "--golden-update")
+
+    def update(root: Path) -> CliRun:
+        project = make_project(root / "project")
+        orphan = project / "golden" / ORPHAN
+        orphan.parent.mkdir(parents=True)
+        orphan.write_text("{}\n", encoding="utf-8")
+        return run_cli(project, "verify", "--golden-update")
+
+    root, completed = run_once(tmp_path_factory, "updated", update)
+    return root / "project", completed
 
 
 def _golden_outside(updated: Run, root: Path) -> tuple[Path, Path]:
@@ -86,26 +92,34 @@ def broken(updated: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
     """``verify -v`` after the code changed, one golden was deleted and an orphan appeared; the
     goldens outside the project and the changed code in another tree, both named as separate
     words, on sqlite, with two xdist workers."""
-    project, elsewhere = _golden_outside(updated, tmp_path_factory.mktemp("broken"))
-    (elsewhere / SINGLE_GOLDEN).unlink()
-    (elsewhere / ORPHAN).write_text("{}\n", encoding="utf-8")
-    code = _copy(project / "src", project.parent / "other-tree" / "src").parent
-    write_code(code, version="2")
-    completed = run_cli(
-        project, "verify", "-v", "--golden-dir", str(elsewhere), "--target-src", str(code),
-        "--mlflow-backend", "sqlite", "-n", "2", "--show-pytest-output",
-    )  # fmt: skip
-    return project, completed
+
+    def verify(root: Path) -> CliRun:
+        project, elsewhere = _golden_outside(updated, root)
+        (elsewhere / SINGLE_GOLDEN).unlink()
+        (elsewhere / ORPHAN).write_text("{}\n", encoding="utf-8")
+        code = _copy(project / "src", root / "other-tree" / "src").parent
+        write_code(code, version="2")
+        return run_cli(
+            project, "verify", "-v", "--golden-dir", str(elsewhere), "--target-src", str(code),
+            "--mlflow-backend", "sqlite", "-n", "2", "--show-pytest-output",
+        )  # fmt: skip
+
+    root, completed = run_once(tmp_path_factory, "broken", verify)
+    return root / "project", completed
 
 
 @pytest.fixture(scope="module")
 def clean(updated: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
     """``verify --golden-dir=DIR`` of the unchanged project with the goldens outside it."""
-    project, elsewhere = _golden_outside(updated, tmp_path_factory.mktemp("clean"))
-    return project, run_cli(project, "verify", f"--golden-dir={elsewhere}", "--show-pytest-output")
+
+    def verify(root: Path) -> CliRun:
+        project, elsewhere = _golden_outside(updated, root)
+        return run_cli(project, "verify", f"--golden-dir={elsewhere}", "--show-pytest-output")
+
+    root, completed = run_once(tmp_path_factory, "clean", verify)
+    return root / "project", completed
 
 
-@verify_group
 def test_update_writes_every_scenarios_golden_and_exits_0(updated: Run) -> None:
     project, completed = updated
     assert completed.code == 0, completed.out + completed.err
@@ -114,47 +128,39 @@ def test_update_writes_every_scenarios_golden_and_exits_0(updated: Run) -> None:
     assert (project / "golden" / SINGLE_GOLDEN).is_file()
 
 
-@verify_group
 def test_update_removes_orphans_and_says_so(updated: Run) -> None:
     project, completed = updated
     assert f"removed  {ORPHAN}" in completed.lines
     assert not (project / "golden" / ORPHAN).exists()
 
 
-@verify_group
 def test_update_ends_with_a_total_line(updated: Run) -> None:
     total = "2 scenarios: 0 ok, 0 differs, 0 missing, 2 written, 0 orphan, 1 removed"
     assert updated[1].lines[-1] == total
 
 
-@verify_group
 def test_verify_of_the_unchanged_project_passes(clean: Run) -> None:
     completed = clean[1]
     assert completed.code == 0, completed.out + completed.err
     assert completed.lines[-1] == "2 scenarios: 2 ok, 0 differs, 0 missing, 0 orphan"
 
 
-@verify_group
 def test_verify_exits_1_on_differences(broken: Run) -> None:
     assert broken[1].code == 1
 
 
-@verify_group
 def test_verify_marks_a_changed_scenario_differs(broken: Run) -> None:
     assert f"differs  {SWEEP_ID}" in broken[1].lines
 
 
-@verify_group
 def test_verify_marks_a_scenario_without_golden_missing(broken: Run) -> None:
     assert f"missing  {SINGLE_ID}" in broken[1].lines
 
 
-@verify_group
 def test_verify_lists_orphan_golden_files(broken: Run) -> None:
     assert f"orphan   {ORPHAN}" in broken[1].lines
 
 
-@verify_group
 def test_verify_shows_the_tree_diff_of_a_differing_scenario(broken: Run) -> None:
     lines = broken[1].lines
     details = lines[lines.index(f"==== differs: {SWEEP_ID} ====") :]
@@ -162,19 +168,16 @@ def test_verify_shows_the_tree_diff_of_a_differing_scenario(broken: Run) -> None
     assert '~       tags.version: "1" -> "2"' in details
 
 
-@verify_group
 def test_verify_total_line_counts_differences(broken: Run) -> None:
     assert broken[1].lines[-1] == "2 scenarios: 0 ok, 1 differs, 1 missing, 1 orphan"
 
 
-@verify_group
 def test_verify_takes_a_golden_dir_outside_the_project_as_a_separate_word(broken: Run) -> None:
     project, completed = broken
     assert f"golden-dir={(project.parent / 'elsewhere' / 'golden').resolve()}" in completed.out
     assert f"rootdir: {project}" in completed.out
 
 
-@verify_group
 def test_verify_takes_a_golden_dir_outside_the_project_after_equals(clean: Run) -> None:
     project, completed = clean
     assert completed.code == 0, completed.out + completed.err
@@ -182,18 +185,15 @@ def test_verify_takes_a_golden_dir_outside_the_project_after_equals(clean: Run) 
     assert f"rootdir: {project}" in completed.out
 
 
-@verify_group
 def test_verify_takes_target_src_as_a_separate_word(broken: Run) -> None:
     # Only the other tree's code (version 2) makes the sweep differ from its golden.
     assert f"differs  {SWEEP_ID}" in broken[1].lines
 
 
-@verify_group
 def test_verify_passes_the_backend_to_pytest(broken: Run) -> None:
     assert "backend=sqlite" in broken[1].out
 
 
-@verify_group
 def test_verify_streams_scenario_lines_under_xdist(broken: Run) -> None:
     completed = broken[1]
     assert "2 workers" in completed.out
@@ -223,8 +223,6 @@ def test_verify_without_tests_golden_is_a_usage_error(tmp_path: Path) -> None:
 # =============================================================================================
 # record and provenance
 
-record_group = pytest.mark.xdist_group("cli_end_to_end_record")
-
 
 class Recorded(NamedTuple):
     history: History
@@ -238,18 +236,23 @@ def _copy_history(history: History, destination: Path) -> History:
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     """The baseline's scenarios recorded from the baseline commit (HEAD has newer code)."""
-    history = make_history(tmp_path_factory.mktemp("recorded") / "project")
-    return Recorded(history, run_cli(history.project, "record", "--from", "HEAD~1", "-k", "not new_feature"))
+
+    def record(root: Path) -> CliRun:
+        project = make_history(root / "project").project
+        return run_cli(project, "record", "--from", "HEAD~1", "-k", "not new_feature")
+
+    root, completed = run_once(tmp_path_factory, "recorded", record)
+    project = root / "project"
+    history = History(project, git(project, "rev-parse", "HEAD~1"), git(project, "rev-parse", "HEAD"))
+    return Recorded(history, completed)
 
 
-@record_group
 def test_record_exits_0_with_every_scenario_written(recorded: Recorded) -> None:
     completed = recorded.completed
     assert completed.code == 0, completed.out + completed.err
     assert completed.lines[-1] == "2 scenarios: 0 ok, 0 differs, 0 missing, 2 written, 0 orphan"
 
 
-@record_group
 def test_record_gives_the_goldens_of_the_recorded_revision_not_of_head(recorded: Recorded) -> None:
     project = recorded.history.project
     assert 'VERSION = "2"' in (project / "src" / "demo_code.py").read_text(encoding="utf-8")
@@ -257,7 +260,6 @@ def test_record_gives_the_goldens_of_the_recorded_revision_not_of_head(recorded:
     assert _run_tag(project / "golden" / SINGLE_GOLDEN, "run-1", "version") == "1"
 
 
-@record_group
 def test_record_writes_a_manifest_naming_the_revision_of_every_golden_and_budget(recorded: Recorded) -> None:
     project, baseline = recorded.history.project, recorded.history.baseline
     names = (SINGLE_GOLDEN, SWEEP_GOLDEN, budget_name(SINGLE_GOLDEN), budget_name(SWEEP_GOLDEN))
@@ -276,7 +278,6 @@ def test_record_writes_a_manifest_naming_the_revision_of_every_golden_and_budget
     }
 
 
-@record_group
 def test_provenance_passes_when_every_file_re_records_identically(recorded: Recorded, tmp_path: Path) -> None:
     copy = _copy_history(recorded.history, tmp_path / "project")
     completed = run_cli(copy.project, "provenance")
