@@ -37,9 +37,9 @@ from mlflow_golden.cli_results import (
     print_details,
     summary,
 )
-from mlflow_golden.golden_paths import BUDGET_SUFFIX, MANIFEST_NAME, budget_name
+from mlflow_golden.golden_paths import BUDGET_SUFFIX, MANIFEST_NAME
 from mlflow_golden.pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
-from mlflow_golden.recording import golden_name, recording_args, worktree_project
+from mlflow_golden.recording import GoldenFiles, recording_args, worktree_project
 from mlflow_golden.runner import PytestRunner, run_pytest
 from mlflow_golden.status import RECORDED, Status
 from mlflow_golden.tree import render_tree, tree_diff
@@ -103,8 +103,9 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Contex
         run = context.run_scenarios(recording_args(pytest_args, target, golden_dir), show=lambda _: True)
     for path in run.orphans:
         output.status(Status.REMOVED, path)
-    recorded = [golden_name(r.nodeid, golden_dir) for r in run.scenarios if r.status in RECORDED]
-    recorded += [budget_name(name) for name in recorded]  # a scenario records its store-call budget too
+    files = GoldenFiles(manifest.golden_files(golden_dir), golden_dir)
+    written = [result.nodeid for result in run.scenarios if result.status in RECORDED]
+    recorded = [name for nodeid in written for name in files.owned_by(nodeid) or ()]  # snapshots, budgets
     if recorded or previous is not None:
         updated = manifest.update(previous, golden_dir, recorded, sha, baseline=args.baseline, **_versions())
         manifest.write(manifest_path, updated)

@@ -18,7 +18,7 @@ from mlflow_golden import gitrev, manifest
 from mlflow_golden.cli_context import Context, Output
 from mlflow_golden.cli_results import EXIT_DIFFERENCES, EXIT_MISSING_REVISION, EXIT_OK, EXIT_UNUSABLE
 from mlflow_golden.golden_paths import MANIFEST_NAME
-from mlflow_golden.recording import owned_name, recording_args, worktree_project
+from mlflow_golden.recording import GoldenFiles, recording_args, worktree_project
 from mlflow_golden.runner import ScenarioResult
 from mlflow_golden.status import RECORDED, Status
 
@@ -62,17 +62,18 @@ def rerecord(
     for revision in recorded.revisions():
         out_dir = folders[revision] = scratch / revision
         wanted = {name for name, entry in recorded.files.items() if entry.revision == revision}
+        files = GoldenFiles(wanted, out_dir)
         selection: list[str] = []
         if nodeids is not None:
-            selection = [nodeid for nodeid in nodeids if owned_name(nodeid, out_dir) in wanted]
+            selection = [nodeid for nodeid in nodeids if files.owned_by(nodeid)]
             if not selection:
                 output.line(f"{revision[:12]}: no collected scenario records its {len(wanted)} files")
                 continue
         output.line(f"re-recording {len(wanted)} files from {revision[:12]}")
 
-        def show(result: ScenarioResult, out_dir: Path = out_dir, wanted: set[str] = wanted) -> bool:
-            name = owned_name(result.nodeid, out_dir)
-            return result.status not in RECORDED and (name is None or name in wanted)
+        def show(result: ScenarioResult, files: GoldenFiles = files) -> bool:
+            owned = files.owned_by(result.nodeid)
+            return result.status not in RECORDED and (owned is None or bool(owned))
 
         with gitrev.worktree(repo, revision) as tree:
             target = worktree_project(tree, repo, context.project)

@@ -7,13 +7,14 @@ into a chosen folder.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from mlflow_golden.golden_paths import golden_path_for_nodeid
+from mlflow_golden.golden_paths import owner_key, split_golden_name
 from mlflow_golden.pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
 
-__all__ = ["golden_name", "owned_name", "recording_args", "worktree_project"]
+__all__ = ["GoldenFiles", "recording_args", "worktree_project"]
 
 
 def worktree_project(worktree: Path, repo: Path, project: Path) -> Path:
@@ -27,14 +28,25 @@ def recording_args(pytest_args: Sequence[str], target: Path, golden_dir: Path) -
     return [*pytest_args, f"{TARGET_SRC_OPTION}={target}", UPDATE_OPTION, f"{GOLDEN_DIR_OPTION}={golden_dir}"]
 
 
-def golden_name(nodeid: str, golden_dir: Path) -> str:
-    """The golden file of a test node id, relative to ``golden_dir`` (``/``-separated)."""
-    return golden_path_for_nodeid(nodeid, golden_dir).relative_to(golden_dir).as_posix()
+class GoldenFiles:
+    """Golden files (names relative to ``golden_dir``), to find the ones a test owns: its snapshots
+    ``<test>.json``, ``<test>.<snap>.json`` and their budgets."""
 
+    def __init__(self, names: Iterable[str], golden_dir: Path) -> None:
+        self._golden_dir = golden_dir
+        self._by_folder: defaultdict[Path, list[str]] = defaultdict(list)
+        for name in names:
+            path = golden_dir / name
+            self._by_folder[path.parent].append(path.name)
 
-def owned_name(nodeid: str, golden_dir: Path) -> str | None:
-    """The golden file (relative name) a node id owns; None for a non-test id (a module)."""
-    try:
-        return golden_name(nodeid, golden_dir)
-    except ValueError:
-        return None
+    def owned_by(self, nodeid: str) -> list[str] | None:
+        """The files of the test ``nodeid`` among them; None for a node id that is no test (a module)."""
+        try:
+            folder, test = owner_key(nodeid, self._golden_dir)
+        except ValueError:
+            return None
+        return [
+            (folder / name).relative_to(self._golden_dir).as_posix()
+            for name in self._by_folder.get(folder, ())
+            if split_golden_name(name, {test}) is not None
+        ]

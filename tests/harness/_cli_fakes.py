@@ -86,11 +86,13 @@ class FakeRecorder:
     """The project's golden tests under ``--golden-update``, without pytest or MLflow.
 
     Collects the ``test_*`` functions of the project's ``tests/golden/test_demo.py`` (or the node ids
-    given). Each writes ``<golden>`` = its node id plus the ``src/demo_code.py`` of
-    ``--target-src``, and the budget beside it; ``test_new_feature`` errors when that code has no
-    ``new_feature``.
+    given). Each writes its snapshot files (``snapshots``: by test name, None for ``<test>.json``,
+    a name for ``<test>.<name>.json``; default: only ``<test>.json``) = the snapshot's name plus
+    the ``src/demo_code.py`` of ``--target-src``, and a budget beside each; ``test_new_feature``
+    errors when that code has no ``new_feature``.
     """
 
+    snapshots: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
 
     def __call__(
@@ -116,15 +118,19 @@ class FakeRecorder:
         )
         return _report(run, on_result, on_collected)
 
-    @staticmethod
-    def _record(nodeid: str, code: str, golden_dir: Path) -> ScenarioResult:
-        if nodeid.endswith("::test_new_feature") and "def new_feature" not in code:
+    def _record(self, nodeid: str, code: str, golden_dir: Path) -> ScenarioResult:
+        test = nodeid.rpartition("::")[2]
+        if test == "test_new_feature" and "def new_feature" not in code:
             return ScenarioResult(nodeid, Status.ERROR, "AttributeError: no attribute 'new_feature'")
-        golden = golden_path_for_nodeid(nodeid, golden_dir)
-        text = f"{nodeid}\n{code}"
-        if golden.is_file() and golden.read_text(encoding="utf-8") == text:
-            return ScenarioResult(nodeid, Status.OK)
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_text(text, encoding="utf-8")
-        budget_path(golden).write_text(f"store calls of {nodeid}\n{code}", encoding="utf-8")
-        return ScenarioResult(nodeid, Status.WRITTEN)
+        first = golden_path_for_nodeid(nodeid, golden_dir)
+        status = Status.OK
+        for snapshot in self.snapshots.get(test, (None,)):
+            golden = first if snapshot is None else first.with_name(f"{test}.{snapshot}.json")
+            text = f"{golden.name}\n{code}"
+            if golden.is_file() and golden.read_text(encoding="utf-8") == text:
+                continue
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(text, encoding="utf-8")
+            budget_path(golden).write_text(f"store calls of {golden.name}\n{code}", encoding="utf-8")
+            status = Status.WRITTEN
+        return ScenarioResult(nodeid, status)

@@ -109,6 +109,17 @@ def test_provenance_re_records_into_a_scratch_folder_it_removes_afterwards(two_r
         assert not scratch.parent.exists()
 
 
+def test_provenance_re_records_a_later_test_whose_snapshots_are_all_named(recorded: History) -> None:
+    named = {"test_new_feature": ("after",)}  # no <test>.json: the test owns test_new_feature.after.json
+    completed = run_cli(
+        recorded.project, "record", "--from", "HEAD", NEW_FEATURE_ID, runner=FakeRecorder(named)
+    )
+    assert completed.code == 0, completed.out + completed.err
+    checked = run_cli(recorded.project, "provenance", runner=FakeRecorder(named))
+    assert checked.code == 0, checked.out + checked.err
+    assert checked.lines[-1] == "6 golden files from 2 revisions: 0 with problems"
+
+
 # --- problems ----------------------------------------------------------------------------------
 
 

@@ -162,6 +162,21 @@ def test_record_reports_scenarios_the_revision_cannot_run_and_exits_1(
     assert set(_manifest(copy.project)["files"]) == BASELINE_FILES
 
 
+def test_record_puts_every_snapshot_of_a_test_and_its_budget_in_the_manifest(
+    history: History, tmp_path: Path
+) -> None:
+    copy = _copy(history, tmp_path / "project")
+    recorder = FakeRecorder(snapshots={"test_sweep": (None, "1", "after_refit")})
+    completed = run_cli(copy.project, "record", "--from", "HEAD~1", SWEEP_ID, runner=recorder)
+    assert completed.code == 0, completed.out + completed.err
+    snapshots = [
+        SWEEP_GOLDEN,
+        "golden/test_demo/test_sweep.1.json",
+        "golden/test_demo/test_sweep.after_refit.json",
+    ]
+    assert set(_manifest(copy.project)["files"]) == {*snapshots, *map(budget_name, snapshots)}
+
+
 def test_record_lists_the_orphans_it_removed(history: History, tmp_path: Path) -> None:
     copy = _copy(history, tmp_path / "project")
     orphan = "golden/test_demo/test_gone.json"
