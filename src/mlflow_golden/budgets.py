@@ -25,6 +25,7 @@ import json
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -58,11 +59,21 @@ def exempt(item: pytest.Item, backend: str) -> bool:
     return True
 
 
+class BudgetStatus(StrEnum):
+    """How a scenario's store calls compare with its budget (see the module docstring)."""
+
+    OK = "ok"
+    LOWER = "lower"
+    OVER = "over"
+    MISSING = "missing"
+    WRITTEN = "written"
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of comparing a scenario's calls with its budget file."""
 
-    status: str  # ok | lower | over | missing | written
+    status: BudgetStatus
     message: str = ""
 
 
@@ -104,22 +115,22 @@ def judge(path: Path, calls: Sequence[str], nodeid: str, *, update: bool) -> Ver
     text = dumps(calls)
     exists = path.is_file()
     if exists and path.read_text(encoding="utf-8") == text:
-        return Verdict("ok")
+        return Verdict(BudgetStatus.OK)
     if update:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
-        return Verdict("written")
+        return Verdict(BudgetStatus.WRITTEN)
     if not exists:
-        return Verdict("missing", f"missing store-call budget {path}; record it with the recorder")
+        return Verdict(BudgetStatus.MISSING, f"missing store-call budget {path}; record it with the recorder")
     recorded = load(path)
     if len(calls) < len(recorded):
         return Verdict(
-            "lower",
+            BudgetStatus.LOWER,
             f"{nodeid}: {len(calls)} store calls, budget {len(recorded)} ({path.name}); "
             "lower the budget by re-recording (record --from REV, or --golden-update for a new scenario)",
         )
     what = "more store calls than its budget" if len(calls) > len(recorded) else "a different call sequence"
     return Verdict(
-        "over",
+        BudgetStatus.OVER,
         f"store-call budget exceeded: {nodeid} made {what}\n{sequence_diff(recorded, calls, path)}",
     )

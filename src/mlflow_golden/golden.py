@@ -18,18 +18,18 @@ from typing import Any
 import pytest
 
 from mlflow_golden import budgets, golden_paths
+from mlflow_golden.budgets import BudgetStatus
 from mlflow_golden.normalize import HarnessError, normalize
 from mlflow_golden.report import mismatch_report
 from mlflow_golden.snapshot import GoldenFileError, dumps, load
+from mlflow_golden.status import STATUS_PROPERTY, Status
 from mlflow_golden.store_reader import RawSnapshot, read_store
 from mlflow_golden.tracking_store import TrackingStore
 
-#: ``item.user_properties`` entry ``(STATUS_PROPERTY, status)``: the test's golden verdict.
-STATUS_PROPERTY = "golden"
 #: ``item.user_properties`` entries ``(FILE_PROPERTY, relative path)``: the snapshot files checked.
 FILE_PROPERTY = "golden_file"
 #: When a test takes several snapshots, its verdict is the worst of theirs, in this order.
-_VERDICT_ORDER = ("ok", "written", "missing", "differs")
+_VERDICT_ORDER = (Status.OK, Status.WRITTEN, Status.MISSING, Status.DIFFERS)
 _SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _RESERVED_NAME = "calls"  # <x>.calls.json is the store-call budget of <x>.json
 
@@ -145,12 +145,12 @@ class Golden:
             return
         budget = golden_paths.budget_path(path)
         verdict = budgets.judge(budget, calls, self._item.nodeid, update=self._update)
-        if verdict.status == "written":
-            self._verdict("written")
-        elif verdict.status == "lower":
+        if verdict.status is BudgetStatus.WRITTEN:
+            self._verdict(Status.WRITTEN)
+        elif verdict.status is BudgetStatus.LOWER:
             warnings.warn(budgets.BudgetCanBeLowered(verdict.message), stacklevel=2)
-        elif verdict.status in ("over", "missing"):
-            self._verdict("differs" if verdict.status == "over" else "missing")
+        elif verdict.status in (BudgetStatus.OVER, BudgetStatus.MISSING):
+            self._verdict(Status.DIFFERS if verdict.status is BudgetStatus.OVER else Status.MISSING)
             pytest.fail(verdict.message, pytrace=False)
 
     # -- internals ---------------------------------------------------------------------------
@@ -171,13 +171,13 @@ class Golden:
         except HarnessError as exc:
             pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
 
-    def _verdict(self, status: str) -> None:
+    def _verdict(self, status: Status) -> None:
         """Record ``status`` as the test's verdict unless an earlier snapshot's is worse."""
         properties = self._item.user_properties
-        previous = [value for key, value in properties if key == STATUS_PROPERTY]
-        worst = max([status, *map(str, previous)], key=_VERDICT_ORDER.index)
+        previous = [Status(str(value)) for key, value in properties if key == STATUS_PROPERTY]
+        worst = max([status, *previous], key=_VERDICT_ORDER.index)
         properties[:] = [entry for entry in properties if entry[0] != STATUS_PROPERTY]
-        properties.append((STATUS_PROPERTY, worst))
+        properties.append((STATUS_PROPERTY, worst.value))  # plain str: xdist serializes reports
 
     def _check_behavior(self, path: Path, result: object, error: BaseException | None) -> None:
         actual = self._normalized(result, error)
@@ -185,19 +185,19 @@ class Golden:
         exists = path.is_file()
         if self._update:
             if exists and path.read_bytes() == text.encode("utf-8"):
-                self._verdict("ok")
+                self._verdict(Status.OK)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(text, encoding="utf-8", newline="\n")
-                self._verdict("written")
+                self._verdict(Status.WRITTEN)
             return
         if not exists:
-            self._verdict("missing")
+            self._verdict(Status.MISSING)
             pytest.fail(f"missing golden file {path}; run with --golden-update to record it", pytrace=False)
         if path.read_bytes() == text.encode("utf-8"):
-            self._verdict("ok")
+            self._verdict(Status.OK)
             return
-        self._verdict("differs")
+        self._verdict(Status.DIFFERS)
         try:
             expected = load(path)
         except GoldenFileError as exc:
@@ -205,4 +205,4 @@ class Golden:
         pytest.fail(mismatch_report(expected, actual, path), pytrace=False)
 
 
-__all__ = ["FILE_PROPERTY", "STATUS_PROPERTY", "Golden", "snapshot_name_error"]
+__all__ = ["FILE_PROPERTY", "Golden", "snapshot_name_error"]

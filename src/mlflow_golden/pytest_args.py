@@ -27,9 +27,9 @@ UPDATE_OPTION: Final = "--golden-update"
 """Write golden files instead of comparing; remove orphans."""
 GOLDEN_DIR_OPTION: Final = "--golden-dir"
 """The golden folder (default ``<rootdir>/golden``)."""
-BACKEND_OPTION: Final = "--mlflow-backend"
+BACKEND_OPTION: Final = "--golden-backend"
 """The tracking store backend each scenario gets."""
-TARGET_SRC_OPTION: Final = "--target-src"
+TARGET_SRC_OPTION: Final = "--golden-target-src"
 """Import the code under test from another tree (record and provenance: a git worktree)."""
 
 VALUE_OPTIONS: Final = frozenset(

@@ -1,7 +1,7 @@
 """Stand-ins for the pytest subprocess of the CLI, so its commands run in-process in milliseconds.
 
 ``ScriptedRunner`` replays prepared ``PytestRun``s (for output and exit-code logic);
-``FakeRecorder`` acts like the golden tests under ``--golden-update --target-src``: it writes a
+``FakeRecorder`` acts like the golden tests under ``--golden-update --golden-target-src``: it writes a
 golden file and a budget per scenario whose bytes depend only on the code it was pointed at, so
 record and provenance can run on real git worktrees without MLflow.
 """
@@ -88,7 +88,7 @@ class FakeRecorder:
     Collects the ``test_*`` functions of the project's ``tests/golden/test_demo.py`` (or the node ids
     given). Each writes its snapshot files (``snapshots``: by test name, None for ``<test>.json``,
     a name for ``<test>.<name>.json``; default: only ``<test>.json``) = the snapshot's name plus
-    the ``src/demo_code.py`` of ``--target-src``, and a budget beside each; ``test_new_feature``
+    the ``src/demo_code.py`` of ``--golden-target-src``, and a budget beside each; ``test_new_feature``
     errors when that code has no ``new_feature``.
     """
 

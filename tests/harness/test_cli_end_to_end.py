@@ -100,8 +100,8 @@ def broken(updated: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
         code = _copy(project / "src", root / "other-tree" / "src").parent
         write_code(code, version="2")
         return run_cli(
-            project, "verify", "-v", "--golden-dir", str(elsewhere), "--target-src", str(code),
-            "--mlflow-backend", "sqlite", "-n", "2", "--show-pytest-output",
+            project, "verify", "-v", "--golden-dir", str(elsewhere), "--golden-target-src", str(code),
+            "--golden-backend", "sqlite", "-n", "2", "--show-pytest-output",
         )  # fmt: skip
 
     root, completed = run_once(tmp_path_factory, "broken", verify)

@@ -2,7 +2,7 @@
 
 The repository has two commits: the baseline (code writes tag ``version=1``, two scenarios), then
 newer code (``version=2``) plus a new function and its scenario. ``FakeRecorder`` writes each
-scenario's golden from the code it is pointed at (``--target-src``), so recording from the
+scenario's golden from the code it is pointed at (``--golden-target-src``), so recording from the
 baseline must give the baseline's goldens although HEAD differs. Real worktrees, real manifests;
 the same against real pytest and MLflow is in test_cli_end_to_end.py.
 """

@@ -159,7 +159,7 @@ def test_verify_exits_1_when_pytest_failed_outside_the_scenarios(tmp_path: Path)
 
 def test_verify_passes_the_options_it_does_not_know_to_pytest_unchanged(tmp_path: Path) -> None:
     runner = ScriptedRunner([_all_ok()])
-    args = ["--golden-dir", "/elsewhere", "--mlflow-backend", "sqlite", "-n", "2", "-k", "sweep"]
+    args = ["--golden-dir", "/elsewhere", "--golden-backend", "sqlite", "-n", "2", "-k", "sweep"]
     run_cli(tmp_path, "verify", "-v", *args, runner=runner)
     assert runner.calls[0].args == args
 
