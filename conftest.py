@@ -9,7 +9,7 @@ collection: this project switches it off before that.
 
 import os
 
-from mlflow_golden.telemetry import TELEMETRY_OFF_ENV
+from mlflow_golden._telemetry import TELEMETRY_OFF_ENV
 
 for _name, _value in TELEMETRY_OFF_ENV.items():
     os.environ.setdefault(_name, _value)

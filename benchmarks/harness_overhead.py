@@ -93,8 +93,8 @@ import mlflow
 import pytest
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-from mlflow_golden import backends, server
-from mlflow_golden.session import backend_of
+from mlflow_golden import _backends as backends, _server as server
+from mlflow_golden._session import backend_of
 
 REPEAT = %d
 
@@ -268,7 +268,7 @@ def measure_template(repeat: int, fresh_repeat: int) -> TemplateResult:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-    from mlflow_golden.backends import BackendManager
+    from mlflow_golden._backends import BackendManager
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)  # no "Creating initial tables" lines
 

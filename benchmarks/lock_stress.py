@@ -305,7 +305,7 @@ def main(argv: List[str] | None = None) -> int:
 
     if args.baseline:
         sys.path.insert(0, str(SRC))
-        from mlflow_golden import gitrev
+        from mlflow_golden import _gitrev as gitrev
 
         repo = gitrev.repo_root(ROOT)
         with gitrev.worktree(repo, args.baseline) as tree:

@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mlflow_golden import postgres
-from mlflow_golden.server import ServerEndpoint
+from mlflow_golden import _postgres as postgres
+from mlflow_golden._server import ServerEndpoint
 
 _SCENARIO_ROWS = """
 INSERT INTO experiments (experiment_id, name, workspace, artifact_location, lifecycle_stage,

@@ -19,7 +19,7 @@ Three variants, each in its own interpreter against the same server (emptied bef
   ``set_terminated``. It replays the contents the ``current`` variant left.
 
 The final store contents of the three variants are compared with the harness's snapshot
-(``mlflow_golden.store_reader`` + ``normalize``); any difference stops the benchmark (exit 1), since
+(``mlflow_golden._store_reader`` + ``normalize``); any difference stops the benchmark (exit 1), since
 the comparison would not be fair. Per variant it reports REST calls by endpoint (counted in the
 client, at ``mlflow.utils.rest_utils.http_request``), calls per child run (all REST calls of the
 workload divided by the runs that have a parent), and the workload's wall time (median of the
@@ -27,7 +27,7 @@ repeats, interpreter start and imports excluded); then the ratios current/baseli
 current/raw. Output: a table on stdout, ``tracking_workload.json`` and ``tracking_workload.png``
 (bar charts) in ``--out``.
 
-The server is started with the harness's ``mlflow_golden.server`` (through ``BackendManager``) on
+The server is started with the harness's ``mlflow_golden._server`` (through ``BackendManager``) on
 127.0.0.1 and always stopped (its process group is killed) also on failure. Every loop is bounded
 (repeats x variants), every worker has a timeout. The store behind the server is pluggable
 (``SERVER_STORES``); sqlite is the one available now.
@@ -238,9 +238,9 @@ def worker(args: argparse.Namespace) -> int:
     from mlflow.tracking import MlflowClient
 
     import infrastructure
-    from mlflow_golden.normalize import normalize
-    from mlflow_golden.recorder import Recorder
-    from mlflow_golden.store_reader import read_store
+    from mlflow_golden._normalize import normalize
+    from mlflow_golden._recorder import Recorder
+    from mlflow_golden._store_reader import read_store
 
     code_from = Path(infrastructure.__file__).resolve().parents[1]
     if code_from != Path(args.expect_src).resolve():
@@ -291,7 +291,7 @@ class SqliteServer:
     """The harness's sqlite-backed server (``BackendManager``: template DB, start, reset, stop)."""
 
     def __init__(self) -> None:
-        from mlflow_golden.backends import BackendManager
+        from mlflow_golden._backends import BackendManager
 
         self._manager = BackendManager()
         self._manager.may_share_server = False
@@ -305,7 +305,7 @@ class SqliteServer:
         logger.info("mlflow server (sqlite) on %s, started in %.1f s", self.url, seconds)
 
     def reset(self) -> None:
-        from mlflow_golden.server import reset_database
+        from mlflow_golden._server import reset_database
 
         reset_database(self._endpoint)
 
@@ -364,7 +364,7 @@ def run_worker(
 
 def check_same_contents(snapshots: Mapping[str, dict[str, Any]]) -> list[str]:
     """Variants whose final store contents differ from the baseline's (with a tree diff logged)."""
-    from mlflow_golden.tree import tree_diff
+    from mlflow_golden._tree import tree_diff
 
     reference = snapshots[VARIANTS[0]]
     differing = []
@@ -461,7 +461,7 @@ def chart(summary: Mapping[str, Any], path: Path, title: str) -> None:
 
 
 def orchestrate(args: argparse.Namespace) -> int:
-    from mlflow_golden import gitrev
+    from mlflow_golden import _gitrev as gitrev
 
     out_dir = Path(args.out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -22,10 +22,10 @@ from typing import Any
 
 from mlflow.tracking import MlflowClient
 
-from mlflow_golden.normalize import normalize
-from mlflow_golden.recorder import CreationLog
-from mlflow_golden.store_reader import read_store
-from mlflow_golden.tree import render_tree
+from mlflow_golden._normalize import normalize
+from mlflow_golden._recorder import CreationLog
+from mlflow_golden._store_reader import read_store
+from mlflow_golden._tree import render_tree
 from pipeline_demo.pipeline import run_pipeline
 
 logger = logging.getLogger("pipeline_demo")

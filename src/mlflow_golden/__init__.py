@@ -1,7 +1,8 @@
 """mlflow_golden: record what code leaves in MLflow and compare it with golden JSON files.
 
-The public API is what this package exports (``__all__``); every submodule is internal and may
-change. A scenario needs only the fixtures (``tracking_store``, ``golden``, ``store_faults``),
+The public API is what this package exports (``__all__``), plus the plugin module
+``mlflow_golden.plugin`` (its fixtures, markers and options) and the CLI (``python -m mlflow_golden``);
+the ``mlflow_golden._*`` modules are private and may change. A scenario needs only the fixtures (``tracking_store``, ``golden``, ``store_faults``),
 which the pytest plugin provides; import the names below to type them::
 
     from mlflow_golden import Golden, TrackingStore
@@ -22,21 +23,21 @@ SCHEMA_VERSION = 1
 """Version of the golden snapshot format (the ``schema`` field of every golden file)."""
 
 if TYPE_CHECKING:
-    from mlflow_golden.budgets import BudgetCanBeLowered, BudgetNotChecked
-    from mlflow_golden.faults import StoreFaults
-    from mlflow_golden.golden import Golden
-    from mlflow_golden.normalize import HarnessError
-    from mlflow_golden.session import GoldenOptionDeprecated
-    from mlflow_golden.tracking_store import TrackingStore
+    from mlflow_golden._budgets import BudgetCanBeLowered, BudgetNotChecked
+    from mlflow_golden._faults import StoreFaults
+    from mlflow_golden._golden import Golden
+    from mlflow_golden._normalize import HarnessError
+    from mlflow_golden._session import GoldenOptionDeprecated
+    from mlflow_golden._tracking_store import TrackingStore
 
 _EXPORTS = {
-    "Golden": "mlflow_golden.golden",
-    "TrackingStore": "mlflow_golden.tracking_store",
-    "StoreFaults": "mlflow_golden.faults",
-    "BudgetCanBeLowered": "mlflow_golden.budgets",
-    "BudgetNotChecked": "mlflow_golden.budgets",
-    "HarnessError": "mlflow_golden.normalize",
-    "GoldenOptionDeprecated": "mlflow_golden.session",
+    "Golden": "mlflow_golden._golden",
+    "TrackingStore": "mlflow_golden._tracking_store",
+    "StoreFaults": "mlflow_golden._faults",
+    "BudgetCanBeLowered": "mlflow_golden._budgets",
+    "BudgetNotChecked": "mlflow_golden._budgets",
+    "HarnessError": "mlflow_golden._normalize",
+    "GoldenOptionDeprecated": "mlflow_golden._session",
 }
 
 __all__ = [

@@ -1,8 +1,8 @@
-"""``python -m mlflow_golden``: see ``mlflow_golden.cli``."""
+"""``python -m mlflow_golden``: see ``mlflow_golden._cli``."""
 
 from __future__ import annotations
 
-from mlflow_golden.cli import main
+from mlflow_golden._cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from mlflow_golden import budgets, golden_paths, orphans, target_src
-from mlflow_golden.session import (
+from mlflow_golden import _budgets as budgets
+from mlflow_golden import _golden_paths as golden_paths
+from mlflow_golden import _orphans as orphans
+from mlflow_golden import _target_src as target_src
+from mlflow_golden._session import (
     ALIASES,
     BACKENDS,
     SESSION_KEY,
@@ -28,9 +31,9 @@ from mlflow_golden.session import (
 )
 
 if TYPE_CHECKING:
-    from mlflow_golden.faults import StoreFaults
-    from mlflow_golden.golden import Golden
-    from mlflow_golden.tracking_store import TrackingStore
+    from mlflow_golden._faults import StoreFaults
+    from mlflow_golden._golden import Golden
+    from mlflow_golden._tracking_store import TrackingStore
 
 _CALL_REPORT_KEY = pytest.StashKey[pytest.TestReport]()
 _GOLDEN_AS = "golden_as"
@@ -111,7 +114,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture
 def tracking_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrackingStore]:
     """A fresh, isolated MLflow tracking store for this test on the chosen backend."""
-    from mlflow_golden.tracking_store import open_tracking_store
+    from mlflow_golden._tracking_store import open_tracking_store
 
     with open_tracking_store(session_of(request.config), tmp_path) as store:
         yield store
@@ -125,7 +128,7 @@ def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Ite
     same-named test in that module: a replay of its scenario through other code. Such a test only
     compares; under ``--golden-update`` it is skipped (the owning test writes the files).
     """
-    from mlflow_golden.golden import Golden
+    from mlflow_golden._golden import Golden
 
     settings = session_of(request.config).settings
     nodeid = request.node.nodeid
@@ -156,7 +159,7 @@ def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Ite
 @pytest.fixture
 def store_faults(tracking_store: TrackingStore) -> Iterator[StoreFaults]:
     """Make chosen methods of the backend's store class fail on chosen calls (undone at test end)."""
-    from mlflow_golden.faults import StoreFaults
+    from mlflow_golden._faults import StoreFaults
 
     injector = StoreFaults(tracking_store.store_class)
     try:

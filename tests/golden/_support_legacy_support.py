@@ -16,7 +16,7 @@ from typing import Any
 from mlflow.tracking import MlflowClient
 from scenario_support import index_path
 
-from mlflow_golden.normalize import canonical_message
+from mlflow_golden._normalize import canonical_message
 
 #: A well-formed run id that no store knows (32 lowercase hex characters).
 UNKNOWN_RUN_ID = "deadbeef" * 4

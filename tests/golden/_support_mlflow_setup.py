@@ -17,7 +17,7 @@ from mlflow.tracking import MlflowClient
 from scenario_support import index_path, printed
 
 from infrastructure.naming.context import NamingContext
-from mlflow_golden.normalize import canonical_message
+from mlflow_golden._normalize import canonical_message
 
 #: A well-formed run id that no store knows (32 lowercase hex characters).
 UNKNOWN_RUN_ID = "deadbeef" * 4

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mlflow_golden.golden_paths import budget_path, golden_path_for_nodeid
-from mlflow_golden.pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
-from mlflow_golden.runner import PytestRun, ScenarioResult
-from mlflow_golden.status import FAILING, Status
+from mlflow_golden._golden_paths import budget_path, golden_path_for_nodeid
+from mlflow_golden._pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
+from mlflow_golden._runner import PytestRun, ScenarioResult
+from mlflow_golden._status import FAILING, Status
 
 TEST_MODULE = "tests/golden/test_demo.py"
 

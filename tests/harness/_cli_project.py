@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 import pytest
 
 import mlflow_golden
-from mlflow_golden.cli import main
-from mlflow_golden.runner import PytestRunner, run_pytest
+from mlflow_golden._cli import main
+from mlflow_golden._runner import PytestRunner, run_pytest
 
 PACKAGE_PARENT = Path(mlflow_golden.__file__).resolve().parent.parent
 """The folder holding the current ``mlflow_golden`` (put on the CLI's PYTHONPATH)."""

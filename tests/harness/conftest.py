@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import mlflow_golden
-from mlflow_golden import backends
-from mlflow_golden.session import backend_of
+from mlflow_golden import _backends as backends
+from mlflow_golden._session import backend_of
 
 InnerRun = Callable[..., pytest.RunResult]
 

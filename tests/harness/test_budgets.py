@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_golden import budgets
+from mlflow_golden import _budgets as budgets
 
 InnerRun = Callable[..., pytest.RunResult]
 

@@ -38,7 +38,7 @@ from _cli_project import (
     write_code,
 )
 
-from mlflow_golden.golden_paths import budget_name
+from mlflow_golden._golden_paths import budget_name
 
 ORPHAN = "golden/test_demo/test_gone.json"
 

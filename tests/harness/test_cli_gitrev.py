@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_golden import gitrev
-from mlflow_golden.gitrev import GitError, UnknownRevisionError
+from mlflow_golden import _gitrev as gitrev
+from mlflow_golden._gitrev import GitError, UnknownRevisionError
 
 
 def _git(repo: Path, *args: str) -> str:

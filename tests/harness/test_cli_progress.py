@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mlflow_golden.cli_progress import Progress
+from mlflow_golden._cli_progress import Progress
 
 
 def _run(total: int, not_ok: frozenset[int] = frozenset()) -> list[str]:

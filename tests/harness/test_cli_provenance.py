@@ -29,9 +29,9 @@ from _cli_project import (
     run_cli,
 )
 
-from mlflow_golden.golden_paths import budget_name
-from mlflow_golden.pytest_args import GOLDEN_DIR_OPTION
-from mlflow_golden.runner import PytestRun
+from mlflow_golden._golden_paths import budget_name
+from mlflow_golden._pytest_args import GOLDEN_DIR_OPTION
+from mlflow_golden._runner import PytestRun
 
 
 class Checked(NamedTuple):

@@ -35,8 +35,8 @@ from _cli_project import (
     run_cli,
 )
 
-from mlflow_golden.golden_paths import budget_name
-from mlflow_golden.status import Status
+from mlflow_golden._golden_paths import budget_name
+from mlflow_golden._status import Status
 
 BASELINE_FILES = {SINGLE_GOLDEN, SWEEP_GOLDEN, budget_name(SINGLE_GOLDEN), budget_name(SWEEP_GOLDEN)}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mlflow_golden.cli_reporter import scenario_status
-from mlflow_golden.status import Status
+from mlflow_golden._cli_reporter import scenario_status
+from mlflow_golden._status import Status
 
 
 @pytest.mark.parametrize("verdict", [Status.OK, Status.WRITTEN])

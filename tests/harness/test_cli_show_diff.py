@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from _cli_project import cli_env
 
-from mlflow_golden import budgets
-from mlflow_golden.cli import main
-from mlflow_golden.snapshot import dumps
+from mlflow_golden import _budgets as budgets
+from mlflow_golden._cli import main
+from mlflow_golden._snapshot import dumps
 
 
 def _snapshot(version: str = "1") -> dict[str, Any]:

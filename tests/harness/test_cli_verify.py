@@ -14,9 +14,9 @@ import pytest
 from _cli_fakes import ScriptedRunner, scenarios
 from _cli_project import SINGLE_ID, SWEEP_ID, CliRun, run_cli
 
-from mlflow_golden.cli import main
-from mlflow_golden.runner import PytestRun, ScenarioResult
-from mlflow_golden.status import Status
+from mlflow_golden._cli import main
+from mlflow_golden._runner import PytestRun, ScenarioResult
+from mlflow_golden._status import Status
 
 ORPHAN = "golden/test_demo/test_gone.json"
 BROKEN_MODULE = "tests/golden/test_broken.py"

@@ -6,7 +6,7 @@ import mlflow
 from mlflow.utils import time as mlflow_time
 
 from mlflow_golden import Golden, TrackingStore
-from mlflow_golden.determinism import CLOCK_START_MS
+from mlflow_golden._determinism import CLOCK_START_MS
 
 
 def test_clock_advances_one_millisecond_per_call(tracking_store: TrackingStore) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
-from mlflow_golden.golden_paths import (
+from mlflow_golden._golden_paths import (
     GoldenName,
     golden_folder,
     golden_path_for_nodeid,
@@ -97,14 +97,14 @@ def test_a_budget_belongs_to_the_snapshot_file_it_budgets() -> None:
 
 
 def test_replayed_nodeid_keeps_the_test_and_swaps_the_module() -> None:
-    from mlflow_golden.golden_paths import replayed_nodeid
+    from mlflow_golden._golden_paths import replayed_nodeid
 
     replayed = replayed_nodeid("tests/golden/test_b_replayed.py::test_x[seed-1]", "tests/golden/test_b.py")
     assert replayed == "tests/golden/test_b.py::test_x[seed-1]"
 
 
 def test_replayed_nodeid_rejects_a_module_path() -> None:
-    from mlflow_golden.golden_paths import replayed_nodeid
+    from mlflow_golden._golden_paths import replayed_nodeid
 
     with pytest.raises(ValueError, match="not a test node id"):
         replayed_nodeid("tests/golden/test_b.py", "tests/golden/test_a.py")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_golden import manifest
-from mlflow_golden.manifest import FileEntry, Manifest, ManifestError
+from mlflow_golden import _manifest as manifest
+from mlflow_golden._manifest import FileEntry, Manifest, ManifestError
 
 OLD = "a" * 40
 NEW = "b" * 40

@@ -9,10 +9,10 @@ import pytest
 from mlflow.entities import Experiment, Run, RunData, RunInfo
 from mlflow.exceptions import MlflowException, RestException
 
-from mlflow_golden.normalize import HarnessError, normalize
-from mlflow_golden.recorder import CreationLog
-from mlflow_golden.snapshot import dumps
-from mlflow_golden.store_reader import RawExperiment, RawRun, RawSnapshot
+from mlflow_golden._normalize import HarnessError, normalize
+from mlflow_golden._recorder import CreationLog
+from mlflow_golden._snapshot import dumps
+from mlflow_golden._store_reader import RawExperiment, RawRun, RawSnapshot
 
 RUN_A = "a" * 8 + "0123456789abcdef0123456789ab"[:24]
 RUN_B = "b1b2b3b4b5b6" + "c" * 20

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_golden import TrackingStore, backends, postgres
-from mlflow_golden.process_group import group_alive
-from mlflow_golden.server import ServerStartError
-from mlflow_golden.session import backend_of
+from mlflow_golden import TrackingStore
+from mlflow_golden import _backends as backends
+from mlflow_golden import _postgres as postgres
+from mlflow_golden._process_group import group_alive
+from mlflow_golden._server import ServerStartError
+from mlflow_golden._session import backend_of
 
 
 def test_reset_empties_the_store_but_keeps_the_default_experiment(tracking_store: TrackingStore) -> None:

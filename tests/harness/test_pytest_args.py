@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlflow_golden import plugin
-from mlflow_golden.pytest_args import VALUE_OPTIONS, join_option_values
+from mlflow_golden._pytest_args import VALUE_OPTIONS, join_option_values
 
 
 def test_a_value_in_the_next_word_is_joined_to_its_option() -> None:

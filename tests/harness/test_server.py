@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_golden import backends
-from mlflow_golden.process_group import group_alive
-from mlflow_golden.server import MlflowServer, ServerStartError, SqliteServerStore
-from mlflow_golden.session import backend_of
+from mlflow_golden import _backends as backends
+from mlflow_golden._process_group import group_alive
+from mlflow_golden._server import MlflowServer, ServerStartError, SqliteServerStore
+from mlflow_golden._session import backend_of
 
 
 def _template() -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mlflow_golden.snapshot import GoldenFileError, dumps, load, write
+from mlflow_golden._snapshot import GoldenFileError, dumps, load, write
 
 SNAPSHOT = {
     "schema": 1,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from mlflow_golden import TrackingStore
-from mlflow_golden.normalize import normalize
-from mlflow_golden.snapshot import dumps
-from mlflow_golden.store_reader import read_store
+from mlflow_golden._normalize import normalize
+from mlflow_golden._snapshot import dumps
+from mlflow_golden._store_reader import read_store
 
 
 def test_artifact_locations_of_experiments_and_runs_are_not_in_the_snapshot(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mlflow_golden.tree import render_tree, tree_diff
+from mlflow_golden._tree import render_tree, tree_diff
 
 
 def _run(

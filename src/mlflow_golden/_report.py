@@ -1,7 +1,7 @@
 """The mismatch report shown in a failing golden test.
 
 First the tree of experiments and runs of both sides with the differing runs marked and the
-changed tags/params/status listed (``mlflow_golden.tree.tree_diff``), then the unified diff of the
+changed tags/params/status listed (``mlflow_golden._tree.tree_diff``), then the unified diff of the
 canonical JSON, so a reader sees what changed without opening files.
 """
 
@@ -11,8 +11,8 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from mlflow_golden.snapshot import dumps
-from mlflow_golden.tree import tree_diff
+from mlflow_golden._snapshot import dumps
+from mlflow_golden._tree import tree_diff
 
 MAX_DIFF_LINES = 400
 

@@ -30,8 +30,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from mlflow_golden.process_group import ProcessGroup, run_as
-from mlflow_golden.server import ServerEndpoint, ServerStartError, free_port
+from mlflow_golden._process_group import ProcessGroup, run_as
+from mlflow_golden._server import ServerEndpoint, ServerStartError, free_port
 
 _logger = logging.getLogger(__name__)
 

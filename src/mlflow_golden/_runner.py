@@ -2,7 +2,7 @@
 
 The CLI never runs scenarios in its own process: every run (verify, record from a worktree,
 provenance) gets a fresh interpreter, so ``--golden-target-src`` imports and MLflow state cannot leak
-between runs. The child loads ``mlflow_golden.cli_reporter``, which writes one JSON event per
+between runs. The child loads ``mlflow_golden._cli_reporter``, which writes one JSON event per
 finished scenario to a pipe; ``run_pytest`` hands each event to a callback as it arrives, so the
 CLI can print progress while pytest runs (also under ``-n``/xdist). pytest's own output is kept
 in a temporary file and returned, to be shown when pytest itself failed.
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from mlflow_golden.cli_reporter import EVENTS_FD_ENV, REQUIRE_TARGET_ENV
-from mlflow_golden.pytest_args import join_option_values
-from mlflow_golden.status import Status
+from mlflow_golden._cli_reporter import EVENTS_FD_ENV, REQUIRE_TARGET_ENV
+from mlflow_golden._pytest_args import join_option_values
+from mlflow_golden._status import Status
 
 __all__ = ["DEFAULT_TARGET", "PytestRun", "PytestRunner", "ScenarioResult", "run_pytest"]
 
@@ -187,7 +187,7 @@ def run_pytest(
     read_fd, write_fd = os.pipe()
     command = [
         sys.executable, "-m", "pytest",
-        "-p", "mlflow_golden.cli_reporter",
+        "-p", "mlflow_golden._cli_reporter",
         "-o", f"testpaths={DEFAULT_TARGET}",
         *join_option_values(args),
     ]  # fmt: skip

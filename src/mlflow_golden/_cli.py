@@ -3,7 +3,7 @@
 Every command that runs scenarios runs pytest in a fresh subprocess (``runner.run_pytest``)
 in the project root (where ``tests/golden`` and ``golden/`` live): the current folder, read once
 by ``main``. Options the CLI does not know pass through to pytest unchanged. Provenance is in
-``mlflow_golden.provenance``; what record and provenance share in ``mlflow_golden.recording``.
+``mlflow_golden._provenance``; what record and provenance share in ``mlflow_golden._recording``.
 
 Exit codes (all commands):
   0  everything as expected
@@ -25,10 +25,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
-from mlflow_golden import budgets, gitrev, manifest, provenance, snapshot
-from mlflow_golden.cli_context import Context, Output
-from mlflow_golden.cli_progress import Progress
-from mlflow_golden.cli_results import (
+from mlflow_golden import _budgets as budgets
+from mlflow_golden import _gitrev as gitrev
+from mlflow_golden import _manifest as manifest
+from mlflow_golden import _provenance as provenance
+from mlflow_golden import _snapshot as snapshot
+from mlflow_golden._cli_context import Context, Output
+from mlflow_golden._cli_progress import Progress
+from mlflow_golden._cli_results import (
     EXIT_DIFFERENCES,
     EXIT_MISSING_REVISION,
     EXIT_OK,
@@ -37,12 +41,12 @@ from mlflow_golden.cli_results import (
     print_details,
     summary,
 )
-from mlflow_golden.golden_paths import BUDGET_SUFFIX, MANIFEST_NAME
-from mlflow_golden.pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
-from mlflow_golden.recording import GoldenFiles, recording_args, worktree_project
-from mlflow_golden.runner import PytestRunner, run_pytest
-from mlflow_golden.status import RECORDED, Status
-from mlflow_golden.tree import render_tree, tree_diff
+from mlflow_golden._golden_paths import BUDGET_SUFFIX, MANIFEST_NAME
+from mlflow_golden._pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
+from mlflow_golden._recording import GoldenFiles, recording_args, worktree_project
+from mlflow_golden._runner import PytestRunner, run_pytest
+from mlflow_golden._status import RECORDED, Status
+from mlflow_golden._tree import render_tree, tree_diff
 
 __all__ = ["EXIT_DIFFERENCES", "EXIT_MISSING_REVISION", "EXIT_OK", "EXIT_UNUSABLE", "main"]
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Final
 import pytest
 
 if TYPE_CHECKING:
-    from mlflow_golden.backends import BackendManager
+    from mlflow_golden._backends import BackendManager
 
 BACKENDS: Final = ("file", "sqlite", "server", "postgres")
 DEFAULT_BACKEND: Final = "file"
@@ -92,8 +92,8 @@ class GoldenSession:
     def manager(self) -> BackendManager:
         """The process's backend manager, acquired on first use (imports MLflow)."""
         if self._manager is None:
-            from mlflow_golden import backends
-            from mlflow_golden.telemetry import disable_telemetry
+            from mlflow_golden import _backends as backends
+            from mlflow_golden._telemetry import disable_telemetry
 
             disable_telemetry()
             self._manager = backends.acquire_manager(xdist_worker=self.xdist_worker)
@@ -106,7 +106,7 @@ class GoldenSession:
     def close(self) -> None:
         """Release the manager if this session acquired it."""
         if self._manager is not None:
-            from mlflow_golden import backends
+            from mlflow_golden import _backends as backends
 
             self._manager = None
             backends.release_manager()

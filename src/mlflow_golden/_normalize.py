@@ -48,7 +48,7 @@ from mlflow.entities import Experiment, Run
 from mlflow.protos import databricks_pb2
 
 from mlflow_golden import SCHEMA_VERSION
-from mlflow_golden.store_reader import RawSnapshot
+from mlflow_golden._store_reader import RawSnapshot
 
 DEFAULT_EXPERIMENT_ID: Final = "0"
 DEFAULT_EXPERIMENT_REF: Final = "exp-default"

@@ -59,7 +59,7 @@ def budget_name(golden_name: str) -> str:
 
 
 def budget_path(golden_path: Path) -> Path:
-    """The store-call budget file of a golden file (see ``mlflow_golden.budgets``)."""
+    """The store-call budget file of a golden file (see ``mlflow_golden._budgets``)."""
     return golden_path.with_name(budget_name(golden_path.name))
 
 

@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from mlflow.store.tracking.abstract_store import AbstractStore
 
-from mlflow_golden import faults
+from mlflow_golden import _faults as faults
 
 #: The tag that names a run (MLflow sets it from ``run_name``).
 RUN_NAME_TAG: Final = "mlflow.runName"

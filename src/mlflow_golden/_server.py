@@ -4,7 +4,7 @@ One server per process (pytest session or xdist worker), started lazily on first
 stopped: at session end, via ``atexit``, and by a watchdog (``process_group``) that kills the
 server's process group if the pytest process dies without cleaning up. Its backend store is a
 ``ServerStore``: a copy of the migrated sqlite template here (``SqliteServerStore``), or a
-PostgreSQL cluster (``mlflow_golden.postgres``). Nested pytest runs (pytester) reuse the outer
+PostgreSQL cluster (``mlflow_golden._postgres``). Nested pytest runs (pytester) reuse the outer
 server through ``SHARED_SERVER_ENV`` instead of starting their own. Startup takes 15-25 s on a
 2-core machine (mostly imports in the server process).
 """
@@ -28,8 +28,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
 
-from mlflow_golden.process_group import ProcessGroup
-from mlflow_golden.telemetry import TELEMETRY_OFF_ENV
+from mlflow_golden._process_group import ProcessGroup
+from mlflow_golden._telemetry import TELEMETRY_OFF_ENV
 
 _logger = logging.getLogger(__name__)
 

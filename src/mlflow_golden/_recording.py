@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from mlflow_golden.golden_paths import owner_key, split_golden_name
-from mlflow_golden.pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
+from mlflow_golden._golden_paths import owner_key, split_golden_name
+from mlflow_golden._pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
 
 __all__ = ["GoldenFiles", "recording_args", "worktree_project"]
 

@@ -10,8 +10,8 @@ import mlflow
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
-from mlflow_golden import faults
-from mlflow_golden.recorder import CreationLog
+from mlflow_golden import _faults as faults
+from mlflow_golden._recorder import CreationLog
 
 PAGE_SIZE = 1000
 

@@ -18,7 +18,7 @@ import mlflow
 import mlflow.tracking.fluent
 from mlflow.tracking._tracking_service import utils as tracking_utils
 
-from mlflow_golden.telemetry import TELEMETRY_OFF_ENV
+from mlflow_golden._telemetry import TELEMETRY_OFF_ENV
 
 _logger = logging.getLogger(__name__)
 fluent: Any = mlflow.tracking.fluent

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from mlflow_golden import golden_paths
+from mlflow_golden import _golden_paths as golden_paths
 
 __all__ = [
     "GOLDEN_FILE_PROPERTY",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlflow_golden.golden_paths import MANIFEST_NAME
+from mlflow_golden._golden_paths import MANIFEST_NAME
 
 __all__ = [
     "MANIFEST_NAME",

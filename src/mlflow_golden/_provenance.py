@@ -14,13 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlflow_golden import gitrev, manifest
-from mlflow_golden.cli_context import Context, Output
-from mlflow_golden.cli_results import EXIT_DIFFERENCES, EXIT_MISSING_REVISION, EXIT_OK, EXIT_UNUSABLE
-from mlflow_golden.golden_paths import MANIFEST_NAME
-from mlflow_golden.recording import GoldenFiles, recording_args, worktree_project
-from mlflow_golden.runner import ScenarioResult
-from mlflow_golden.status import RECORDED, Status
+from mlflow_golden import _gitrev as gitrev
+from mlflow_golden import _manifest as manifest
+from mlflow_golden._cli_context import Context, Output
+from mlflow_golden._cli_results import EXIT_DIFFERENCES, EXIT_MISSING_REVISION, EXIT_OK, EXIT_UNUSABLE
+from mlflow_golden._golden_paths import MANIFEST_NAME
+from mlflow_golden._recording import GoldenFiles, recording_args, worktree_project
+from mlflow_golden._runner import ScenarioResult
+from mlflow_golden._status import RECORDED, Status
 
 __all__ = ["Problem", "check", "compare", "rerecord", "revisions_present"]
 

@@ -23,8 +23,8 @@ from mlflow.store.tracking.file_store import FileStore
 from mlflow.store.tracking.rest_store import RestStore
 from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-from mlflow_golden import postgres
-from mlflow_golden.server import (
+from mlflow_golden import _postgres as postgres
+from mlflow_golden._server import (
     SHARED_SERVER_ENV,
     MlflowServer,
     ServerEndpoint,
@@ -33,7 +33,7 @@ from mlflow_golden.server import (
     SqliteServerStore,
     reset_database,
 )
-from mlflow_golden.session import BACKENDS
+from mlflow_golden._session import BACKENDS
 
 _logger = logging.getLogger(__name__)
 

@@ -16,10 +16,13 @@ from pathlib import Path
 import mlflow
 from mlflow.tracking import MlflowClient
 
-from mlflow_golden import azureml_scheme, backends, faults, isolation
-from mlflow_golden.determinism import deterministic
-from mlflow_golden.recorder import CreationLog, Recorder
-from mlflow_golden.session import GoldenSession
+from mlflow_golden import _azureml_scheme as azureml_scheme
+from mlflow_golden import _backends as backends
+from mlflow_golden import _faults as faults
+from mlflow_golden import _isolation as isolation
+from mlflow_golden._determinism import deterministic
+from mlflow_golden._recorder import CreationLog, Recorder
+from mlflow_golden._session import GoldenSession
 
 
 @dataclass

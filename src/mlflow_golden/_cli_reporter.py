@@ -1,7 +1,7 @@
 """pytest plugin used by the CLI: streams one JSON event per finished scenario to the CLI process.
 
 The CLI (``python -m mlflow_golden verify|record|provenance``) runs pytest in a subprocess with
-``-p mlflow_golden.cli_reporter`` and the number of an inherited pipe in ``EVENTS_FD_ENV``. This
+``-p mlflow_golden._cli_reporter`` and the number of an inherited pipe in ``EVENTS_FD_ENV``. This
 plugin, in the pytest controller process only (not in xdist workers, whose reports reach the
 controller), writes JSON lines to that pipe:
 
@@ -30,7 +30,7 @@ from typing import IO, Any
 
 import pytest
 
-from mlflow_golden.status import STATUS_PROPERTY, Status
+from mlflow_golden._status import STATUS_PROPERTY, Status
 
 __all__ = ["EVENTS_FD_ENV", "REQUIRE_TARGET_ENV", "scenario_status"]
 
@@ -131,7 +131,7 @@ class _Reporter:
 
 def _orphans(config: pytest.Config) -> list[str]:
     try:
-        from mlflow_golden.orphans import ORPHANS_KEY
+        from mlflow_golden._orphans import ORPHANS_KEY
     except ImportError:
         return []
     orphans: list[str] = config.stash.get(ORPHANS_KEY, [])

@@ -17,14 +17,15 @@ from typing import Any
 
 import pytest
 
-from mlflow_golden import budgets, golden_paths
-from mlflow_golden.budgets import BudgetStatus
-from mlflow_golden.normalize import HarnessError, normalize
-from mlflow_golden.report import mismatch_report
-from mlflow_golden.snapshot import GoldenFileError, dumps, load
-from mlflow_golden.status import STATUS_PROPERTY, Status
-from mlflow_golden.store_reader import RawSnapshot, read_store
-from mlflow_golden.tracking_store import TrackingStore
+from mlflow_golden import _budgets as budgets
+from mlflow_golden import _golden_paths as golden_paths
+from mlflow_golden._budgets import BudgetStatus
+from mlflow_golden._normalize import HarnessError, normalize
+from mlflow_golden._report import mismatch_report
+from mlflow_golden._snapshot import GoldenFileError, dumps, load
+from mlflow_golden._status import STATUS_PROPERTY, Status
+from mlflow_golden._store_reader import RawSnapshot, read_store
+from mlflow_golden._tracking_store import TrackingStore
 
 #: ``item.user_properties`` entries ``(FILE_PROPERTY, relative path)``: the snapshot files checked.
 FILE_PROPERTY = "golden_file"

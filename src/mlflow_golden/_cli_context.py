@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from mlflow_golden.cli_progress import Progress
-from mlflow_golden.runner import PytestRun, PytestRunner, ScenarioResult
-from mlflow_golden.status import Status
+from mlflow_golden._cli_progress import Progress
+from mlflow_golden._runner import PytestRun, PytestRunner, ScenarioResult
+from mlflow_golden._status import Status
 
 __all__ = ["DEFAULT_GOLDEN_DIR", "Context", "Output"]
 

@@ -1,7 +1,7 @@
 """What a finished scenario run means for the CLI: the total line, the failure details, the exit code.
 
 The exit codes (0 as expected, 1 differences, 2 could not check, 3 provenance revision absent) are
-described in ``mlflow_golden.cli``.
+described in ``mlflow_golden._cli``.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from typing import Final
 
-from mlflow_golden.cli_context import Output
-from mlflow_golden.runner import PytestRun
-from mlflow_golden.status import FAILING, Status
+from mlflow_golden._cli_context import Output
+from mlflow_golden._runner import PytestRun
+from mlflow_golden._status import FAILING, Status
 
 __all__ = [
     "EXIT_DIFFERENCES",
