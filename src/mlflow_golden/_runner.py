@@ -27,7 +27,15 @@ from mlflow_golden._cli_reporter import EVENTS_FD_ENV, REQUIRE_TARGET_ENV
 from mlflow_golden._pytest_args import join_option_values
 from mlflow_golden._status import Status
 
-__all__ = ["DEFAULT_TARGET", "PytestRun", "PytestRunner", "ScenarioResult", "run_pytest"]
+__all__ = [
+    "DEFAULT_TARGET",
+    "OnCollected",
+    "OnResult",
+    "PytestRun",
+    "PytestRunner",
+    "ScenarioResult",
+    "run_pytest",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -66,19 +74,18 @@ class PytestRun:
         return bool(self.collect_errors) or self.exit_code not in (0, 1)
 
 
-class PytestRunner(Protocol):
-    """How the CLI runs the golden tests: ``run_pytest``, or a stand-in that returns ``PytestRun``s.
+OnResult = Callable[[ScenarioResult], None]
+"""Called for each finished scenario and each collection error, as they arrive."""
+OnCollected = Callable[[int], None]
+"""Called once with the number of collected tests."""
 
-    Calls ``on_collected`` once with the number of collected tests and ``on_result`` for each
-    finished scenario and each collection error, as they arrive.
-    """
+
+class PytestRunner(Protocol):
+    """How the CLI runs the golden tests: ``run_pytest``, or a stand-in that returns ``PytestRun``s,
+    calling back as results arrive."""
 
     def __call__(
-        self,
-        args: Sequence[str],
-        cwd: Path,
-        on_result: Callable[[ScenarioResult], None] | None = None,
-        on_collected: Callable[[int], None] | None = None,
+        self, args: Sequence[str], cwd: Path, on_result: OnResult, on_collected: OnCollected
     ) -> PytestRun: ...
 
 
@@ -139,8 +146,8 @@ def _follow(
     process: subprocess.Popen[bytes],
     stream: IO[str],
     run: PytestRun,
-    on_result: Callable[[ScenarioResult], None] | None,
-    on_collected: Callable[[int], None] | None,
+    on_result: OnResult | None,
+    on_collected: OnCollected | None,
 ) -> None:
     """Apply events to ``run`` and call back as they arrive, until the stream ends or pytest is gone."""
     events: queue.Queue[Event | None] = queue.Queue()
@@ -174,8 +181,8 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def run_pytest(
     args: Sequence[str],
     cwd: Path,
-    on_result: Callable[[ScenarioResult], None] | None = None,
-    on_collected: Callable[[int], None] | None = None,
+    on_result: OnResult | None = None,
+    on_collected: OnCollected | None = None,
     env: Mapping[str, str] | None = None,
 ) -> PytestRun:
     """Run ``python -m pytest <args>`` in ``cwd`` with the CLI reporter.

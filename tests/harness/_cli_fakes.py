@@ -9,13 +9,13 @@ record and provenance can run on real git worktrees without MLflow.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlflow_golden._golden_paths import budget_path, golden_path_for_nodeid
 from mlflow_golden._pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
-from mlflow_golden._runner import PytestRun, ScenarioResult
+from mlflow_golden._runner import OnCollected, OnResult, PytestRun, ScenarioResult
 from mlflow_golden._status import FAILING, Status
 
 TEST_MODULE = "tests/golden/test_demo.py"
@@ -29,18 +29,29 @@ class Call:
     cwd: Path
 
 
-def _report(
-    run: PytestRun,
-    on_result: Callable[[ScenarioResult], None] | None,
-    on_collected: Callable[[int], None] | None,
-) -> PytestRun:
+def _report(run: PytestRun, on_result: OnResult, on_collected: OnCollected) -> PytestRun:
     """Call back as ``run_pytest`` does: the collected count first, then every result."""
-    if on_collected is not None and run.collected is not None:
+    if run.collected is not None:
         on_collected(len(run.collected))
-    if on_result is not None:
-        for result in [*run.collect_errors, *run.scenarios]:
-            on_result(result)
+    for result in [*run.collect_errors, *run.scenarios]:
+        on_result(result)
     return run
+
+
+@dataclass
+class _StandIn:
+    """A ``PytestRunner`` that notes what each call asked for and answers with ``_run``."""
+
+    calls: list[Call] = field(default_factory=list, kw_only=True)
+
+    def __call__(
+        self, args: Sequence[str], cwd: Path, on_result: OnResult, on_collected: OnCollected
+    ) -> PytestRun:
+        self.calls.append(Call(list(args), cwd))
+        return _report(self._run(args, cwd), on_result, on_collected)
+
+    def _run(self, args: Sequence[str], cwd: Path) -> PytestRun:
+        raise NotImplementedError
 
 
 def scenarios(*results: tuple[str, Status], orphans: Sequence[str] = (), updating: bool = False) -> PytestRun:
@@ -60,21 +71,13 @@ def scenarios(*results: tuple[str, Status], orphans: Sequence[str] = (), updatin
 
 
 @dataclass
-class ScriptedRunner:
-    """Replays one prepared run per call and notes what each call asked for."""
+class ScriptedRunner(_StandIn):
+    """Replays one prepared run per call."""
 
     runs: list[PytestRun]
-    calls: list[Call] = field(default_factory=list)
 
-    def __call__(
-        self,
-        args: Sequence[str],
-        cwd: Path,
-        on_result: Callable[[ScenarioResult], None] | None = None,
-        on_collected: Callable[[int], None] | None = None,
-    ) -> PytestRun:
-        self.calls.append(Call(list(args), cwd))
-        return _report(self.runs.pop(0), on_result, on_collected)
+    def _run(self, args: Sequence[str], cwd: Path) -> PytestRun:
+        return self.runs.pop(0)
 
 
 def _option(args: Sequence[str], name: str) -> Path:
@@ -82,7 +85,7 @@ def _option(args: Sequence[str], name: str) -> Path:
 
 
 @dataclass
-class FakeRecorder:
+class FakeRecorder(_StandIn):
     """The project's golden tests under ``--golden-update``, without pytest or MLflow.
 
     Collects the ``test_*`` functions of the project's ``tests/golden/test_demo.py`` (or the node ids
@@ -93,16 +96,8 @@ class FakeRecorder:
     """
 
     snapshots: dict[str, tuple[str | None, ...]] = field(default_factory=dict)
-    calls: list[Call] = field(default_factory=list)
 
-    def __call__(
-        self,
-        args: Sequence[str],
-        cwd: Path,
-        on_result: Callable[[ScenarioResult], None] | None = None,
-        on_collected: Callable[[int], None] | None = None,
-    ) -> PytestRun:
-        self.calls.append(Call(list(args), cwd))
+    def _run(self, args: Sequence[str], cwd: Path) -> PytestRun:
         assert UPDATE_OPTION in args, "record and provenance always update"
         code = (_option(args, TARGET_SRC_OPTION) / "src" / "demo_code.py").read_text(encoding="utf-8")
         golden_dir = _option(args, GOLDEN_DIR_OPTION)
@@ -110,13 +105,12 @@ class FakeRecorder:
         collected = [f"{TEST_MODULE}::{name}" for name in re.findall(r"^def (test_\w+)", module, re.M)]
         collected = [arg for arg in args if "::" in arg] or collected
         results = [self._record(nodeid, code, golden_dir) for nodeid in collected]
-        run = PytestRun(
+        return PytestRun(
             exit_code=1 if any(result.status == Status.ERROR for result in results) else 0,
             output="pytest's own output\n",
             collected=collected,
             scenarios=results,
         )
-        return _report(run, on_result, on_collected)
 
     def _record(self, nodeid: str, code: str, golden_dir: Path) -> ScenarioResult:
         test = nodeid.rpartition("::")[2]
