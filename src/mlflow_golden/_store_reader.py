@@ -45,10 +45,10 @@ class RawSnapshot:
 
     experiments: list[RawExperiment]
     runs: list[RawRun]
+    creation: CreationLog = field(default_factory=CreationLog)
     active_run_id: str | None = None
     result: Any = None
     error: BaseException | None = None
-    creation: CreationLog = field(default_factory=CreationLog)
     tmp_path: str | None = None
     tracking_uri: str | None = None
     azureml_uri: str | None = None
@@ -161,10 +161,10 @@ def read_store(
     return RawSnapshot(
         experiments=experiments,
         runs=runs,
+        creation=log,
         active_run_id=active_run_id(),
         result=result,
         error=error,
-        creation=log,
         tmp_path=tmp_path,
         tracking_uri=tracking_uri,
         azureml_uri=azureml_uri,
