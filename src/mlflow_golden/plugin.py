@@ -20,6 +20,7 @@ from mlflow_golden import _budgets as budgets
 from mlflow_golden import _golden_paths as golden_paths
 from mlflow_golden import _orphans as orphans
 from mlflow_golden import _target_src as target_src
+from mlflow_golden._pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
 from mlflow_golden._session import (
     ALIASES,
     BACKENDS,
@@ -46,26 +47,19 @@ _GOLDEN_AS_HELP = (
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mlflow_golden", "golden MLflow snapshots (mlflow_golden)")
     group.addoption(
-        "--golden-update",
-        action="store_true",
-        default=False,
+        UPDATE_OPTION, action="store_true", default=False,
         help="write golden files instead of comparing; delete orphan golden files",
+    )  # fmt: skip
+    group.addoption(
+        GOLDEN_DIR_OPTION, default=None, metavar="DIR", help="golden files (default: <rootdir>/golden)"
     )
     group.addoption(
-        "--golden-dir", default=None, metavar="DIR", help="golden files (default: <rootdir>/golden)"
+        BACKEND_OPTION, default=None, choices=BACKENDS, help="tracking store each test gets (default: file)"
     )
     group.addoption(
-        "--golden-backend",
-        default=None,
-        choices=BACKENDS,
-        help="tracking store each test gets (default: file)",
-    )
-    group.addoption(
-        "--golden-target-src",
-        default=None,
-        metavar="DIR",
+        TARGET_SRC_OPTION, default=None, metavar="DIR",
         help="import the code under test from DIR/src (or DIR); the harness itself stays current",
-    )
+    )  # fmt: skip
     backend_alias, target_alias = ALIASES
     group.addoption(
         backend_alias.old, dest=backend_alias.old_dest, default=None, choices=BACKENDS,
