@@ -1,26 +1,23 @@
 """Throwaway projects for the CLI tests: a tiny code-under-test module, golden scenarios using the
-``golden`` fixture, the plugin loaded by a root conftest, and helpers to run the CLI and git."""
+``golden`` fixture, the plugin loaded by a root conftest; its git history and manifests.
+
+The tests import it as ``demo`` (``demo.SWEEP_ID``, ``demo.make_history``); running the CLI is in
+``_cli_run``."""
 
 from __future__ import annotations
 
-import fcntl
-import io
+import hashlib
 import json
-import os
+import platform
+import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Iterable
+from importlib import metadata
 from pathlib import Path
 from textwrap import dedent
 from typing import Any, NamedTuple
 
-import pytest
-
-import mlflow_golden
-from mlflow_golden._cli import main
-from mlflow_golden._runner import PytestRunner, run_pytest
-
-PACKAGE_PARENT = Path(mlflow_golden.__file__).resolve().parent.parent
-"""The folder holding the current ``mlflow_golden`` (put on the CLI's PYTHONPATH)."""
+from mlflow_golden._golden_paths import budget_name
 
 CODE = """\
 import mlflow
@@ -71,6 +68,10 @@ SWEEP_ID = "tests/golden/test_demo.py::test_sweep"
 SINGLE_ID = "tests/golden/test_demo.py::test_single_trial"
 NEW_FEATURE_ID = "tests/golden/test_demo.py::test_new_feature"
 MANIFEST = "golden/MANIFEST.json"
+BASELINE_FILES = frozenset(
+    {SWEEP_GOLDEN, SINGLE_GOLDEN, budget_name(SWEEP_GOLDEN), budget_name(SINGLE_GOLDEN)}
+)
+"""The golden files the baseline's two scenarios own (relative to the golden folder)."""
 
 
 def write_code(project: Path, version: str, new_feature: bool = False) -> None:
@@ -108,51 +109,6 @@ def make_project(root: Path, version: str = "1", plugin: bool = True) -> Path:
     return root
 
 
-def cli_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_PARENT), env.get("PYTHONPATH")) if p)
-    return env
-
-
-class CliRun(NamedTuple):
-    """What one CLI call returned and printed."""
-
-    code: int
-    out: str
-    err: str
-
-    @property
-    def lines(self) -> list[str]:
-        return self.out.splitlines()
-
-
-def run_cli(project: Path, *args: str, runner: PytestRunner = run_pytest) -> CliRun:
-    """The CLI's ``main(ARGS)`` in-process on ``project``; pytest runs through ``runner`` (by default a
-    real pytest subprocess on real MLflow stores, as ``python -m mlflow_golden`` runs it)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), out=out, err=err, project=project, runner=runner)
-    return CliRun(code, out.getvalue(), err.getvalue())
-
-
-def run_once(
-    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], CliRun]
-) -> tuple[Path, CliRun]:
-    """``make(folder)`` once per test session, shared by all xdist workers (``--dist loadgroup``
-    does not keep a module on one worker with pytest 9): the first worker to ask runs it in a
-    folder every worker sees, the others wait for it and read what it returned. Only for runs whose
-    folder the tests read, never change."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # the session's folder, above each worker's popen-gwN
-    folder, result = base / f"shared-{name}", base / f"shared-{name}.json"
-    with (base / f"shared-{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not result.exists():
-            completed = make(folder)
-            result.write_text(json.dumps(completed._asdict()), encoding="utf-8")
-    return folder, CliRun(**json.loads(result.read_text(encoding="utf-8")))
-
-
 def _run(command: list[str], cwd: Path, **options: Any) -> subprocess.CompletedProcess[str]:
     """``command`` in ``cwd`` with its output captured as text; ``options`` go to subprocess.run."""
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, **options)
@@ -188,3 +144,30 @@ def make_history(root: Path, repo: Path | None = None) -> History:
     write_scenarios(project, new_feature=True)
     head = commit_all(project, "newer code and a new scenario")
     return History(project, baseline, head)
+
+
+def copy_history(history: History, destination: Path) -> History:
+    """``history`` with its project (and so its git repository) copied to ``destination``."""
+    shutil.copytree(history.project, destination)
+    return history._replace(project=destination)
+
+
+def read_manifest(project: Path, name: str = MANIFEST) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((project / name).read_text(encoding="utf-8"))
+    return data
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def recorded_manifest(golden_dir: Path, revision: str, names: Iterable[str]) -> dict[str, Any]:
+    """What ``record`` writes when the golden files ``names`` (relative to ``golden_dir``, as they are
+    now) were all recorded from ``revision`` with this MLflow and Python."""
+    return {
+        "schema": 1,
+        "baseline_revision": revision,
+        "mlflow_version": metadata.version("mlflow"),
+        "python_version": platform.python_version(),
+        "files": {name: {"sha256": _sha256(golden_dir / name), "revision": revision} for name in names},
+    }

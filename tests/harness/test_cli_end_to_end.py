@@ -13,32 +13,15 @@ copies.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import platform
 import shutil
-from importlib import metadata
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import _cli_project as demo
 import pytest
-from _cli_project import (
-    MANIFEST,
-    SINGLE_GOLDEN,
-    SINGLE_ID,
-    SWEEP_GOLDEN,
-    SWEEP_ID,
-    CliRun,
-    History,
-    git,
-    make_history,
-    make_project,
-    run_cli,
-    run_once,
-    write_code,
-)
-
-from mlflow_golden._golden_paths import budget_name
+from _cli_project import History
+from _cli_run import CliRun, run_cli, run_once
 
 ORPHAN = "golden/test_demo/test_gone.json"
 
@@ -55,11 +38,6 @@ def _run_tag(golden: Path, ref: str, tag: str) -> Any:
     return next(run for run in snapshot["runs"] if run["ref"] == ref)["tags"].get(tag)
 
 
-def _manifest(project: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((project / MANIFEST).read_text(encoding="utf-8"))
-    return data
-
-
 # =============================================================================================
 # verify
 
@@ -69,7 +47,7 @@ def updated(tmp_path_factory: pytest.TempPathFactory) -> Run:
     """A project whose goldens were written by ``verify --golden-update`` (an orphan was present)."""
 
     def update(root: Path) -> CliRun:
-        project = make_project(root / "project")
+        project = demo.make_project(root / "project")
         orphan = project / "golden" / ORPHAN
         orphan.parent.mkdir(parents=True)
         orphan.write_text("{}\n", encoding="utf-8")
@@ -95,10 +73,10 @@ def broken(updated: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
 
     def verify(root: Path) -> CliRun:
         project, elsewhere = _golden_outside(updated, root)
-        (elsewhere / SINGLE_GOLDEN).unlink()
+        (elsewhere / demo.SINGLE_GOLDEN).unlink()
         (elsewhere / ORPHAN).write_text("{}\n", encoding="utf-8")
         code = _copy(project / "src", root / "other-tree" / "src").parent
-        write_code(code, version="2")
+        demo.write_code(code, version="2")
         return run_cli(
             project, "verify", "-v", "--golden-dir", str(elsewhere), "--golden-target-src", str(code),
             "--golden-backend", "sqlite", "-n", "2", "--show-pytest-output",
@@ -122,10 +100,10 @@ def clean(updated: Run, tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 def test_update_writes_every_scenarios_golden_and_exits_0(updated: Run) -> None:
     project, completed = updated
-    assert completed.code == 0, completed.out + completed.err
-    assert {f"written  {SWEEP_ID}", f"written  {SINGLE_ID}"} <= set(completed.lines)
-    assert (project / "golden" / SWEEP_GOLDEN).is_file()
-    assert (project / "golden" / SINGLE_GOLDEN).is_file()
+    assert completed.code == 0, completed.printed
+    assert {f"written  {demo.SWEEP_ID}", f"written  {demo.SINGLE_ID}"} <= set(completed.lines)
+    assert (project / "golden" / demo.SWEEP_GOLDEN).is_file()
+    assert (project / "golden" / demo.SINGLE_GOLDEN).is_file()
 
 
 def test_update_removes_orphans_and_says_so(updated: Run) -> None:
@@ -141,7 +119,7 @@ def test_update_ends_with_a_total_line(updated: Run) -> None:
 
 def test_verify_of_the_unchanged_project_passes(clean: Run) -> None:
     completed = clean[1]
-    assert completed.code == 0, completed.out + completed.err
+    assert completed.code == 0, completed.printed
     assert completed.lines[-1] == "2 scenarios: 2 ok, 0 differs, 0 missing, 0 orphan"
 
 
@@ -150,11 +128,11 @@ def test_verify_exits_1_on_differences(broken: Run) -> None:
 
 
 def test_verify_marks_a_changed_scenario_differs(broken: Run) -> None:
-    assert f"differs  {SWEEP_ID}" in broken[1].lines
+    assert f"differs  {demo.SWEEP_ID}" in broken[1].lines
 
 
 def test_verify_marks_a_scenario_without_golden_missing(broken: Run) -> None:
-    assert f"missing  {SINGLE_ID}" in broken[1].lines
+    assert f"missing  {demo.SINGLE_ID}" in broken[1].lines
 
 
 def test_verify_lists_orphan_golden_files(broken: Run) -> None:
@@ -163,7 +141,7 @@ def test_verify_lists_orphan_golden_files(broken: Run) -> None:
 
 def test_verify_shows_the_tree_diff_of_a_differing_scenario(broken: Run) -> None:
     lines = broken[1].lines
-    details = lines[lines.index(f"==== differs: {SWEEP_ID} ====") :]
+    details = lines[lines.index(f"==== differs: {demo.SWEEP_ID} ====") :]
     assert '~   run-1 "sweep" FINISHED' in details
     assert '~       tags.version: "1" -> "2"' in details
 
@@ -180,14 +158,14 @@ def test_verify_takes_a_golden_dir_outside_the_project_as_a_separate_word(broken
 
 def test_verify_takes_a_golden_dir_outside_the_project_after_equals(clean: Run) -> None:
     project, completed = clean
-    assert completed.code == 0, completed.out + completed.err
+    assert completed.code == 0, completed.printed
     assert f"golden-dir={(project.parent / 'elsewhere' / 'golden').resolve()}" in completed.out
     assert f"rootdir: {project}" in completed.out
 
 
 def test_verify_takes_target_src_as_a_separate_word(broken: Run) -> None:
     # Only the other tree's code (version 2) makes the sweep differ from its golden.
-    assert f"differs  {SWEEP_ID}" in broken[1].lines
+    assert f"differs  {demo.SWEEP_ID}" in broken[1].lines
 
 
 def test_verify_passes_the_backend_to_pytest(broken: Run) -> None:
@@ -197,14 +175,14 @@ def test_verify_passes_the_backend_to_pytest(broken: Run) -> None:
 def test_verify_streams_scenario_lines_under_xdist(broken: Run) -> None:
     completed = broken[1]
     assert "2 workers" in completed.out
-    assert {f"differs  {SWEEP_ID}", f"missing  {SINGLE_ID}"} <= set(completed.lines)
+    assert {f"differs  {demo.SWEEP_ID}", f"missing  {demo.SINGLE_ID}"} <= set(completed.lines)
 
 
 # --- pytest could not run (the reporter's events and checks in the pytest process) -------------
 
 
 def test_verify_reports_a_module_that_fails_to_collect_and_exits_2(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "project")
+    project = demo.make_project(tmp_path / "project")
     (project / "tests" / "golden" / "test_broken.py").write_text("import no_such_module\n", encoding="utf-8")
     completed = run_cli(project, "verify")
     assert completed.code == 2
@@ -213,7 +191,7 @@ def test_verify_reports_a_module_that_fails_to_collect_and_exits_2(tmp_path: Pat
 
 
 def test_verify_without_tests_golden_is_a_usage_error(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "project", plugin=False)
+    project = demo.make_project(tmp_path / "project", plugin=False)
     shutil.rmtree(project / "tests" / "golden")
     completed = run_cli(project, "verify")
     assert completed.code == 2
@@ -229,58 +207,45 @@ class Recorded(NamedTuple):
     completed: CliRun
 
 
-def _copy_history(history: History, destination: Path) -> History:
-    return history._replace(project=_copy(history.project, destination))
-
-
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Recorded:
     """The baseline's scenarios recorded from the baseline commit (HEAD has newer code)."""
 
     def record(root: Path) -> CliRun:
-        project = make_history(root / "project").project
+        project = demo.make_history(root / "project").project
         return run_cli(project, "record", "--from", "HEAD~1", "-k", "not new_feature")
 
     root, completed = run_once(tmp_path_factory, "recorded", record)
     project = root / "project"
-    history = History(project, git(project, "rev-parse", "HEAD~1"), git(project, "rev-parse", "HEAD"))
+    history = History(
+        project, demo.git(project, "rev-parse", "HEAD~1"), demo.git(project, "rev-parse", "HEAD")
+    )
     return Recorded(history, completed)
 
 
 def test_record_exits_0_with_every_scenario_written(recorded: Recorded) -> None:
     completed = recorded.completed
-    assert completed.code == 0, completed.out + completed.err
+    assert completed.code == 0, completed.printed
     assert completed.lines[-1] == "2 scenarios: 0 ok, 0 differs, 0 missing, 2 written, 0 orphan"
 
 
 def test_record_gives_the_goldens_of_the_recorded_revision_not_of_head(recorded: Recorded) -> None:
     project = recorded.history.project
     assert 'VERSION = "2"' in (project / "src" / "demo_code.py").read_text(encoding="utf-8")
-    assert _run_tag(project / "golden" / SWEEP_GOLDEN, "run-1", "version") == "1"
-    assert _run_tag(project / "golden" / SINGLE_GOLDEN, "run-1", "version") == "1"
+    assert _run_tag(project / "golden" / demo.SWEEP_GOLDEN, "run-1", "version") == "1"
+    assert _run_tag(project / "golden" / demo.SINGLE_GOLDEN, "run-1", "version") == "1"
 
 
 def test_record_writes_a_manifest_naming_the_revision_of_every_golden_and_budget(recorded: Recorded) -> None:
     project, baseline = recorded.history.project, recorded.history.baseline
-    names = (SINGLE_GOLDEN, SWEEP_GOLDEN, budget_name(SINGLE_GOLDEN), budget_name(SWEEP_GOLDEN))
-    assert _manifest(project) == {
-        "schema": 1,
-        "baseline_revision": baseline,
-        "mlflow_version": metadata.version("mlflow"),
-        "python_version": platform.python_version(),
-        "files": {
-            name: {
-                "sha256": hashlib.sha256((project / "golden" / name).read_bytes()).hexdigest(),
-                "revision": baseline,
-            }
-            for name in names
-        },
-    }
+    assert demo.read_manifest(project) == demo.recorded_manifest(
+        project / "golden", baseline, demo.BASELINE_FILES
+    )
 
 
 def test_provenance_passes_when_every_file_re_records_identically(recorded: Recorded, tmp_path: Path) -> None:
-    copy = _copy_history(recorded.history, tmp_path / "project")
+    copy = demo.copy_history(recorded.history, tmp_path / "project")
     completed = run_cli(copy.project, "provenance")
-    assert completed.code == 0, completed.out + completed.err
+    assert completed.code == 0, completed.printed
     assert f"re-recording 4 files from {copy.baseline[:12]}" in completed.lines  # 2 goldens and their budgets
     assert completed.lines[-1] == "4 golden files from 1 revisions: 0 with problems"

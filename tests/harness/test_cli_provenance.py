@@ -8,26 +8,14 @@ real pytest and MLflow is in test_cli_end_to_end.py.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import NamedTuple
 
+import _cli_project as demo
 import pytest
 from _cli_fakes import FakeRecorder, ScriptedRunner
-from _cli_project import (
-    MANIFEST,
-    NEW_FEATURE_ID,
-    SINGLE_GOLDEN,
-    SINGLE_ID,
-    SWEEP_GOLDEN,
-    SWEEP_ID,
-    CliRun,
-    History,
-    commit_all,
-    git,
-    make_history,
-    run_cli,
-)
+from _cli_project import History
+from _cli_run import CliRun, run_cli
 
 from mlflow_golden._golden_paths import budget_name
 from mlflow_golden._pytest_args import GOLDEN_DIR_OPTION
@@ -43,12 +31,13 @@ class Checked(NamedTuple):
 def _recorded(history: History, destination: Path, *, later_scenario: bool = False) -> History:
     """A copy of ``history`` whose baseline scenarios were recorded from the baseline (and, with
     ``later_scenario``, the new scenario from HEAD)."""
-    shutil.copytree(history.project, destination)
-    copy = history._replace(project=destination)
-    runs = [("HEAD~1", SWEEP_ID, SINGLE_ID)] + ([("HEAD", NEW_FEATURE_ID)] if later_scenario else [])
+    copy = demo.copy_history(history, destination)
+    runs = [("HEAD~1", demo.SWEEP_ID, demo.SINGLE_ID)] + (
+        [("HEAD", demo.NEW_FEATURE_ID)] if later_scenario else []
+    )
     for rev, *nodeids in runs:
         completed = run_cli(copy.project, "record", "--from", rev, *nodeids, runner=FakeRecorder())
-        assert completed.code == 0, completed.out + completed.err
+        assert completed.code == 0, completed.printed
     return copy
 
 
@@ -59,7 +48,7 @@ def _provenance(history: History) -> Checked:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    return make_history(tmp_path_factory.mktemp("history") / "project")
+    return demo.make_history(tmp_path_factory.mktemp("history") / "project")
 
 
 @pytest.fixture
@@ -78,7 +67,7 @@ def two_revisions(history: History, tmp_path: Path) -> Checked:
 
 
 def test_provenance_passes_when_every_file_re_records_identically(two_revisions: Checked) -> None:
-    assert two_revisions.completed.code == 0, two_revisions.completed.out + two_revisions.completed.err
+    assert two_revisions.completed.code == 0, two_revisions.completed.printed
     assert two_revisions.completed.lines[-1] == "6 golden files from 2 revisions: 0 with problems"
 
 
@@ -93,13 +82,13 @@ def test_provenance_re_records_a_later_revision_with_only_the_scenarios_owning_i
     two_revisions: Checked,
 ) -> None:
     later = two_revisions.recorder.calls[1].args
-    assert NEW_FEATURE_ID in later
-    assert SWEEP_ID not in later and SINGLE_ID not in later
+    assert demo.NEW_FEATURE_ID in later
+    assert demo.SWEEP_ID not in later and demo.SINGLE_ID not in later
 
 
 def test_provenance_hides_failures_of_scenarios_a_revision_does_not_record(two_revisions: Checked) -> None:
     # The baseline's code has no new_feature: its scenario errors in the baseline's re-recording.
-    assert not any(NEW_FEATURE_ID in line for line in two_revisions.completed.lines)
+    assert not any(demo.NEW_FEATURE_ID in line for line in two_revisions.completed.lines)
 
 
 def test_provenance_re_records_into_a_scratch_folder_it_removes_afterwards(two_revisions: Checked) -> None:
@@ -112,11 +101,11 @@ def test_provenance_re_records_into_a_scratch_folder_it_removes_afterwards(two_r
 def test_provenance_re_records_a_later_test_whose_snapshots_are_all_named(recorded: History) -> None:
     named = {"test_new_feature": ("after",)}  # no <test>.json: the test owns test_new_feature.after.json
     completed = run_cli(
-        recorded.project, "record", "--from", "HEAD", NEW_FEATURE_ID, runner=FakeRecorder(named)
+        recorded.project, "record", "--from", "HEAD", demo.NEW_FEATURE_ID, runner=FakeRecorder(named)
     )
-    assert completed.code == 0, completed.out + completed.err
+    assert completed.code == 0, completed.printed
     checked = run_cli(recorded.project, "provenance", runner=FakeRecorder(named))
-    assert checked.code == 0, checked.out + checked.err
+    assert checked.code == 0, checked.printed
     assert checked.lines[-1] == "6 golden files from 2 revisions: 0 with problems"
 
 
@@ -124,45 +113,45 @@ def test_provenance_re_records_a_later_test_whose_snapshots_are_all_named(record
 
 
 def test_provenance_lists_a_hand_edited_golden_and_exits_1(recorded: History) -> None:
-    golden = recorded.project / "golden" / SWEEP_GOLDEN
+    golden = recorded.project / "golden" / demo.SWEEP_GOLDEN
     golden.write_text(golden.read_text(encoding="utf-8").replace('VERSION = "1"', 'VERSION = "9"'))
     completed = _provenance(recorded).completed
     assert completed.code == 1
     assert (
-        f"differs  {SWEEP_GOLDEN} (re-recorded from {recorded.baseline[:12]}, bytes differ)"
+        f"differs  {demo.SWEEP_GOLDEN} (re-recorded from {recorded.baseline[:12]}, bytes differ)"
         in completed.lines
     )
-    assert f"changed  {SWEEP_GOLDEN} (sha256 differs from the manifest)" in completed.lines
-    assert not any(SINGLE_GOLDEN in line for line in completed.lines)
+    assert f"changed  {demo.SWEEP_GOLDEN} (sha256 differs from the manifest)" in completed.lines
+    assert not any(demo.SINGLE_GOLDEN in line for line in completed.lines)
     assert completed.lines[-1] == "4 golden files from 1 revisions: 1 with problems"
 
 
 def test_provenance_lists_a_hand_edited_budget_and_exits_1(recorded: History) -> None:
-    budget_file = budget_name(SWEEP_GOLDEN)
+    budget_file = budget_name(demo.SWEEP_GOLDEN)
     (recorded.project / "golden" / budget_file).write_text("edited by hand\n", encoding="utf-8")
     completed = _provenance(recorded).completed
     assert completed.code == 1
     assert (
         f"differs  {budget_file} (re-recorded from {recorded.baseline[:12]}, bytes differ)" in completed.lines
     )
-    assert not any(f"{SWEEP_GOLDEN} (" in line for line in completed.lines)
+    assert not any(f"{demo.SWEEP_GOLDEN} (" in line for line in completed.lines)
 
 
 def test_provenance_lists_golden_files_the_manifest_does_not_know(recorded: History) -> None:
-    manifest = json.loads((recorded.project / MANIFEST).read_text(encoding="utf-8"))
-    del manifest["files"][SINGLE_GOLDEN]
-    (recorded.project / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    manifest = demo.read_manifest(recorded.project)
+    del manifest["files"][demo.SINGLE_GOLDEN]
+    (recorded.project / demo.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     completed = _provenance(recorded).completed
     assert completed.code == 1
-    assert f"extra    {SINGLE_GOLDEN} (not in the manifest)" in completed.lines
+    assert f"extra    {demo.SINGLE_GOLDEN} (not in the manifest)" in completed.lines
 
 
 def test_provenance_lists_a_golden_file_deleted_after_recording(recorded: History) -> None:
-    (recorded.project / "golden" / SINGLE_GOLDEN).unlink()
+    (recorded.project / "golden" / demo.SINGLE_GOLDEN).unlink()
     completed = _provenance(recorded).completed
     golden_dir = (recorded.project / "golden").resolve()
     assert completed.code == 1
-    assert f"missing  {SINGLE_GOLDEN} (in the manifest, not in {golden_dir})" in completed.lines
+    assert f"missing  {demo.SINGLE_GOLDEN} (in the manifest, not in {golden_dir})" in completed.lines
 
 
 # --- cannot check ------------------------------------------------------------------------------
@@ -171,9 +160,9 @@ def test_provenance_lists_a_golden_file_deleted_after_recording(recorded: Histor
 def test_provenance_in_a_shallow_clone_missing_the_revision_exits_3(
     recorded: History, tmp_path: Path
 ) -> None:
-    commit_all(recorded.project, "record goldens")
+    demo.commit_all(recorded.project, "record goldens")
     clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", "--depth", "1", recorded.project.as_uri(), str(clone))
+    demo.git(tmp_path, "clone", "-q", "--depth", "1", recorded.project.as_uri(), str(clone))
     checked = _provenance(History(clone, recorded.baseline, recorded.head))
     assert checked.completed.code == 3
     assert f"revision {recorded.baseline} (4 golden files) is not in this clone (this clone is shallow)" in (

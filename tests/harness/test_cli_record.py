@@ -9,56 +9,24 @@ the same against real pytest and MLflow is in test_cli_end_to_end.py.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import platform
-import shutil
-from importlib import metadata
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
+import _cli_project as demo
 import pytest
 from _cli_fakes import FakeRecorder, ScriptedRunner, scenarios
-from _cli_project import (
-    MANIFEST,
-    NEW_FEATURE_GOLDEN,
-    NEW_FEATURE_ID,
-    SINGLE_GOLDEN,
-    SINGLE_ID,
-    SWEEP_GOLDEN,
-    SWEEP_ID,
-    CliRun,
-    History,
-    git,
-    make_history,
-    make_project,
-    run_cli,
-)
+from _cli_project import History
+from _cli_run import CliRun, run_cli
 
 from mlflow_golden._golden_paths import budget_name
 from mlflow_golden._status import Status
-
-BASELINE_FILES = {SINGLE_GOLDEN, SWEEP_GOLDEN, budget_name(SINGLE_GOLDEN), budget_name(SWEEP_GOLDEN)}
 
 
 class Recorded(NamedTuple):
     history: History
     completed: CliRun
     recorder: FakeRecorder
-
-
-def _copy(history: History, destination: Path) -> History:
-    shutil.copytree(history.project, destination)
-    return history._replace(project=destination)
-
-
-def _manifest(project: Path, name: str = MANIFEST) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((project / name).read_text(encoding="utf-8"))
-    return data
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _record(history: History, *args: str) -> Recorded:
@@ -68,24 +36,26 @@ def _record(history: History, *args: str) -> Recorded:
 
 @pytest.fixture(scope="module")
 def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    return make_history(tmp_path_factory.mktemp("history") / "project")
+    return demo.make_history(tmp_path_factory.mktemp("history") / "project")
 
 
 @pytest.fixture
 def recorded(history: History, tmp_path: Path) -> Recorded:
     """The baseline's scenarios recorded from the baseline commit (HEAD has newer code)."""
-    return _record(_copy(history, tmp_path / "project"), "--from", "HEAD~1", SWEEP_ID, SINGLE_ID)
+    return _record(
+        demo.copy_history(history, tmp_path / "project"), "--from", "HEAD~1", demo.SWEEP_ID, demo.SINGLE_ID
+    )
 
 
 # --- record ------------------------------------------------------------------------------------
 
 
 def test_record_exits_0_when_every_scenario_was_written(recorded: Recorded) -> None:
-    assert recorded.completed.code == 0, recorded.completed.out + recorded.completed.err
+    assert recorded.completed.code == 0, recorded.completed.printed
 
 
 def test_record_prints_a_line_for_every_scenario(recorded: Recorded) -> None:
-    assert {f"written  {SWEEP_ID}", f"written  {SINGLE_ID}"} <= set(recorded.completed.lines)
+    assert {f"written  {demo.SWEEP_ID}", f"written  {demo.SINGLE_ID}"} <= set(recorded.completed.lines)
 
 
 def test_record_says_first_what_it_records_from_and_where(recorded: Recorded) -> None:
@@ -95,7 +65,7 @@ def test_record_says_first_what_it_records_from_and_where(recorded: Recorded) ->
 
 
 def test_record_says_how_many_files_it_recorded_into_the_manifest(recorded: Recorded) -> None:
-    manifest, short = (recorded.history.project / MANIFEST).resolve(), recorded.history.baseline[:12]
+    manifest, short = (recorded.history.project / demo.MANIFEST).resolve(), recorded.history.baseline[:12]
     line = f"recorded 4 files from {short}; wrote {manifest} (baseline {short}, 4 files)"
     assert line in recorded.completed.lines
 
@@ -112,41 +82,34 @@ def test_record_runs_the_current_tests_in_the_project_root(recorded: Recorded) -
 def test_record_gives_the_goldens_of_the_recorded_revision_not_of_head(recorded: Recorded) -> None:
     project = recorded.history.project
     assert 'VERSION = "2"' in (project / "src" / "demo_code.py").read_text(encoding="utf-8")
-    assert 'VERSION = "1"' in (project / "golden" / SWEEP_GOLDEN).read_text(encoding="utf-8")
-    assert 'VERSION = "1"' in (project / "golden" / SINGLE_GOLDEN).read_text(encoding="utf-8")
+    assert 'VERSION = "1"' in (project / "golden" / demo.SWEEP_GOLDEN).read_text(encoding="utf-8")
+    assert 'VERSION = "1"' in (project / "golden" / demo.SINGLE_GOLDEN).read_text(encoding="utf-8")
 
 
 def test_record_writes_a_manifest_naming_the_revision_of_every_file(recorded: Recorded) -> None:
     project, baseline = recorded.history.project, recorded.history.baseline
-    assert _manifest(project) == {
-        "schema": 1,
-        "baseline_revision": baseline,
-        "mlflow_version": metadata.version("mlflow"),
-        "python_version": platform.python_version(),
-        "files": {
-            name: {"sha256": _sha256(project / "golden" / name), "revision": baseline}
-            for name in BASELINE_FILES
-        },
-    }
+    assert demo.read_manifest(project) == demo.recorded_manifest(
+        project / "golden", baseline, demo.BASELINE_FILES
+    )
 
 
 def test_record_writes_the_manifest_with_stable_formatting(recorded: Recorded) -> None:
-    text = (recorded.history.project / MANIFEST).read_text(encoding="utf-8")
+    text = (recorded.history.project / demo.MANIFEST).read_text(encoding="utf-8")
     assert text == json.dumps(json.loads(text), sort_keys=True, indent=2) + "\n"
 
 
 def test_record_leaves_the_checkout_and_worktree_list_as_they_were(recorded: Recorded) -> None:
     project = recorded.history.project
-    assert git(project, "status", "--porcelain") == "?? golden/"
-    assert len(git(project, "worktree", "list").splitlines()) == 1
+    assert demo.git(project, "status", "--porcelain") == "?? golden/"
+    assert len(demo.git(project, "worktree", "list").splitlines()) == 1
 
 
 def test_record_of_a_later_scenario_changes_only_its_entry(recorded: Recorded) -> None:
-    before = _manifest(recorded.history.project)
-    extended = _record(recorded.history, "--from", "HEAD", NEW_FEATURE_ID)
-    assert extended.completed.code == 0, extended.completed.out + extended.completed.err
-    after = _manifest(extended.history.project)
-    new_files = {NEW_FEATURE_GOLDEN, budget_name(NEW_FEATURE_GOLDEN)}
+    before = demo.read_manifest(recorded.history.project)
+    extended = _record(recorded.history, "--from", "HEAD", demo.NEW_FEATURE_ID)
+    assert extended.completed.code == 0, extended.completed.printed
+    after = demo.read_manifest(extended.history.project)
+    new_files = {demo.NEW_FEATURE_GOLDEN, budget_name(demo.NEW_FEATURE_GOLDEN)}
     assert {after["files"][name]["revision"] for name in new_files} == {extended.history.head}
     assert {k: v for k, v in after["files"].items() if k not in new_files} == before["files"]
     assert after["baseline_revision"] == extended.history.baseline
@@ -155,56 +118,56 @@ def test_record_of_a_later_scenario_changes_only_its_entry(recorded: Recorded) -
 def test_record_reports_scenarios_the_revision_cannot_run_and_exits_1(
     history: History, tmp_path: Path
 ) -> None:
-    copy = _copy(history, tmp_path / "project")
+    copy = demo.copy_history(history, tmp_path / "project")
     completed = _record(copy, "--from", copy.baseline).completed
     assert completed.code == 1
-    assert f"error    {NEW_FEATURE_ID}" in completed.lines
-    assert set(_manifest(copy.project)["files"]) == BASELINE_FILES
+    assert f"error    {demo.NEW_FEATURE_ID}" in completed.lines
+    assert set(demo.read_manifest(copy.project)["files"]) == demo.BASELINE_FILES
 
 
 def test_record_puts_every_snapshot_of_a_test_and_its_budget_in_the_manifest(
     history: History, tmp_path: Path
 ) -> None:
-    copy = _copy(history, tmp_path / "project")
+    copy = demo.copy_history(history, tmp_path / "project")
     recorder = FakeRecorder(snapshots={"test_sweep": (None, "1", "after_refit")})
-    completed = run_cli(copy.project, "record", "--from", "HEAD~1", SWEEP_ID, runner=recorder)
-    assert completed.code == 0, completed.out + completed.err
+    completed = run_cli(copy.project, "record", "--from", "HEAD~1", demo.SWEEP_ID, runner=recorder)
+    assert completed.code == 0, completed.printed
     snapshots = [
-        SWEEP_GOLDEN,
+        demo.SWEEP_GOLDEN,
         "golden/test_demo/test_sweep.1.json",
         "golden/test_demo/test_sweep.after_refit.json",
     ]
-    assert set(_manifest(copy.project)["files"]) == {*snapshots, *map(budget_name, snapshots)}
+    assert set(demo.read_manifest(copy.project)["files"]) == {*snapshots, *map(budget_name, snapshots)}
 
 
 def test_record_lists_the_orphans_it_removed(history: History, tmp_path: Path) -> None:
-    copy = _copy(history, tmp_path / "project")
+    copy = demo.copy_history(history, tmp_path / "project")
     orphan = "golden/test_demo/test_gone.json"
-    runner = ScriptedRunner([scenarios((SWEEP_ID, Status.WRITTEN), orphans=[orphan], updating=True)])
+    runner = ScriptedRunner([scenarios((demo.SWEEP_ID, Status.WRITTEN), orphans=[orphan], updating=True)])
     completed = run_cli(copy.project, "record", "--from", "HEAD", runner=runner)
     assert f"removed  {orphan}" in completed.lines
     assert completed.lines[-1] == "1 scenarios: 0 ok, 0 differs, 0 missing, 1 written, 0 orphan, 1 removed"
 
 
 def test_record_into_a_golden_dir_relative_to_the_project_root(history: History, tmp_path: Path) -> None:
-    copy = _copy(history, tmp_path / "project")
-    completed = _record(copy, "--from", "HEAD~1", "--golden-dir", "elsewhere", SWEEP_ID).completed
-    assert completed.code == 0, completed.out + completed.err
-    assert set(_manifest(copy.project, "elsewhere/MANIFEST.json")["files"]) == {
-        SWEEP_GOLDEN, budget_name(SWEEP_GOLDEN)
+    copy = demo.copy_history(history, tmp_path / "project")
+    completed = _record(copy, "--from", "HEAD~1", "--golden-dir", "elsewhere", demo.SWEEP_ID).completed
+    assert completed.code == 0, completed.printed
+    assert set(demo.read_manifest(copy.project, "elsewhere/MANIFEST.json")["files"]) == {
+        demo.SWEEP_GOLDEN, budget_name(demo.SWEEP_GOLDEN)
     }  # fmt: skip
     assert not (copy.project / "golden").exists()
 
 
 def test_record_of_a_project_in_a_subfolder_takes_the_code_from_that_subfolder(tmp_path: Path) -> None:
-    history = make_history(tmp_path / "repo" / "project", repo=tmp_path / "repo")
-    recorded = _record(history, "--from", "HEAD~1", SWEEP_ID)
-    assert recorded.completed.code == 0, recorded.completed.out + recorded.completed.err
-    assert 'VERSION = "1"' in (history.project / "golden" / SWEEP_GOLDEN).read_text(encoding="utf-8")
+    history = demo.make_history(tmp_path / "repo" / "project", repo=tmp_path / "repo")
+    recorded = _record(history, "--from", "HEAD~1", demo.SWEEP_ID)
+    assert recorded.completed.code == 0, recorded.completed.printed
+    assert 'VERSION = "1"' in (history.project / "golden" / demo.SWEEP_GOLDEN).read_text(encoding="utf-8")
 
 
 def test_record_of_an_unknown_revision_names_it_and_exits_2(history: History, tmp_path: Path) -> None:
-    copy = _copy(history, tmp_path / "project")
+    copy = demo.copy_history(history, tmp_path / "project")
     recorded = _record(copy, "--from", "no-such-rev")
     assert recorded.completed.code == 2
     assert "unknown revision 'no-such-rev'" in recorded.completed.err
@@ -213,7 +176,7 @@ def test_record_of_an_unknown_revision_names_it_and_exits_2(history: History, tm
 
 
 def test_record_outside_a_git_repository_says_so(tmp_path: Path) -> None:
-    project = make_project(tmp_path / "project", plugin=False)
+    project = demo.make_project(tmp_path / "project", plugin=False)
     recorded = _record(History(project, "", ""), "--from", "HEAD")
     assert recorded.completed.code == 2
     assert "not a git repository" in recorded.completed.err

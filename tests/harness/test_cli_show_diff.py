@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _cli_project import cli_env
+from _cli_run import cli_env
 
 from mlflow_golden import _budgets as budgets
 from mlflow_golden._cli import main

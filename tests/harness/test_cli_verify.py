@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 from _cli_fakes import ScriptedRunner, scenarios
-from _cli_project import SINGLE_ID, SWEEP_ID, CliRun, run_cli
+from _cli_project import SINGLE_ID, SWEEP_ID
+from _cli_run import CliRun, run_cli
 
 from mlflow_golden._cli import main
 from mlflow_golden._runner import PytestRun, ScenarioResult
