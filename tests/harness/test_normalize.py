@@ -106,16 +106,15 @@ def test_unknown_ids_are_left_alone() -> None:
 
 
 def test_volatile_tags_are_dropped() -> None:
-    tags = {
+    kept = {"mlflow.runName": "r", "keep": "1"}
+    volatile = {
         "mlflow.user": "me",
         "mlflow.source.name": "x.py",
         "mlflow.source.git.commit": "abc",
         "mlflow.gitRepoURL": "u",
-        "mlflow.runName": "r",
-        "keep": "1",
     }
-    snap = normalize(_raw(runs=[_run(RUN_A, **tags)]))
-    assert snap["runs"][0]["tags"] == {"mlflow.runName": "r", "keep": "1"}
+    snap = normalize(_raw(runs=[_run(RUN_A, **volatile, **kept)]))
+    assert snap["runs"][0]["tags"] == kept
 
 
 def test_null_tag_value_stays_null() -> None:

@@ -51,6 +51,10 @@ class Project:
     orphan: list[Path]
     """Goldens of ``test_kept.py::test_gone``, a test that no longer exists."""
 
+    def survivors(self) -> list[Path]:
+        """The goldens of ``other`` and ``orphan`` that still exist."""
+        return _existing(self.other + self.orphan)
+
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> Project:
@@ -66,8 +70,7 @@ def project(pytester: pytest.Pytester) -> Project:
 # -- never judged: ignored, deselected, uncollected ------------------------------------------------
 def test_ignore_keeps_the_ignored_modules_goldens(project: Project, run_inner: InnerRun) -> None:
     run_inner("--golden-update", "--ignore=test_other.py").assert_outcomes(passed=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 def test_a_compare_run_with_ignore_reports_only_the_real_orphan(
@@ -81,8 +84,7 @@ def test_a_compare_run_with_ignore_reports_only_the_real_orphan(
 
 def test_ignore_glob_keeps_the_ignored_modules_goldens(project: Project, run_inner: InnerRun) -> None:
     run_inner("--golden-update", "--ignore-glob=*other*").assert_outcomes(passed=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 def test_conftest_collect_ignore_keeps_the_ignored_modules_goldens(
@@ -90,29 +92,25 @@ def test_conftest_collect_ignore_keeps_the_ignored_modules_goldens(
 ) -> None:
     pytester.makeconftest('collect_ignore = ["test_other.py"]')
     run_inner("--golden-update").assert_outcomes(passed=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 def test_keyword_deselection_keeps_the_deselected_tests_goldens(
     project: Project, run_inner: InnerRun
 ) -> None:
     run_inner("--golden-update", "-k", "one").assert_outcomes(passed=2, deselected=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 def test_marker_deselection_keeps_the_deselected_tests_goldens(project: Project, run_inner: InnerRun) -> None:
     run_inner("--golden-update", "-m", "not slow").assert_outcomes(passed=2, deselected=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 def test_deselect_option_keeps_the_deselected_tests_goldens(project: Project, run_inner: InnerRun) -> None:
     result = run_inner("--golden-update", "--deselect", "test_other.py::test_two")
     result.assert_outcomes(passed=3, deselected=1)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 DESELECTING_CONFTEST = """
@@ -128,8 +126,7 @@ def test_a_plugin_deselecting_through_pytest_deselected_keeps_the_goldens(
 ) -> None:
     pytester.makeconftest(DESELECTING_CONFTEST)
     run_inner("--golden-update").assert_outcomes(passed=2, deselected=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 CLASS_MODULE = """
@@ -162,8 +159,7 @@ def test_a_module_argument_keeps_the_goldens_of_modules_outside_it(
     project: Project, run_inner: InnerRun
 ) -> None:
     run_inner("--golden-update", "test_kept.py").assert_outcomes(passed=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 def test_a_module_skipped_at_collection_keeps_its_goldens(
@@ -171,8 +167,7 @@ def test_a_module_skipped_at_collection_keeps_its_goldens(
 ) -> None:
     pytester.makepyfile(test_other='import pytest\npytest.skip("not here", allow_module_level=True)\n')
     run_inner("--golden-update").assert_outcomes(passed=2, skipped=1)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 def test_a_collection_error_judges_nothing_and_says_why(
@@ -217,27 +212,28 @@ def test_a_replay_keeps_the_goldens_it_compares_with(
 
 
 # -- orphans: the owner is known to be gone --------------------------------------------------------
+REMOVED_THE_ORPHAN = [
+    "orphan golden file: test_kept/test_gone.calls.json",
+    "*2 orphan golden file(s): removed",
+]
+"""What ``--golden-update`` prints when it removes ``test_kept/test_gone``'s golden and budget."""
+
+
 def test_goldens_of_a_deleted_module_are_removed(
     pytester: pytest.Pytester, project: Project, run_inner: InnerRun
 ) -> None:
     pytester.path.joinpath("test_kept.py").unlink()
     result = run_inner("--golden-update")
-    result.stdout.fnmatch_lines(
-        ["orphan golden file: test_kept/test_gone.calls.json", "*2 orphan golden file(s): removed"]
-    )
-    assert _existing(project.orphan) == []
-    assert _existing(project.other) == project.other
+    result.stdout.fnmatch_lines(REMOVED_THE_ORPHAN)
+    assert project.survivors() == project.other
 
 
 def test_goldens_of_a_deleted_test_in_a_collected_module_are_removed(
     project: Project, run_inner: InnerRun
 ) -> None:
     result = run_inner("--golden-update")
-    result.stdout.fnmatch_lines(
-        ["orphan golden file: test_kept/test_gone.calls.json", "*2 orphan golden file(s): removed"]
-    )
-    assert _existing(project.orphan) == []
-    assert _existing(project.other) == project.other
+    result.stdout.fnmatch_lines(REMOVED_THE_ORPHAN)
+    assert project.survivors() == project.other
 
 
 def test_a_folder_the_orphans_leave_empty_is_removed(
@@ -314,8 +310,7 @@ def test_a_failing_test_keeps_the_snapshots_it_did_not_reach(
 # A subprocess each (about 30 s on a busy 2-core machine): only the cases xdist changes.
 def test_xdist_ignore_keeps_the_ignored_modules_goldens(project: Project, run_subprocess: InnerRun) -> None:
     run_subprocess("-n", "2", "--golden-update", "--ignore=test_other.py").assert_outcomes(passed=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 def test_xdist_plugin_deselection_keeps_the_goldens(
@@ -323,8 +318,7 @@ def test_xdist_plugin_deselection_keeps_the_goldens(
 ) -> None:
     pytester.makeconftest(DESELECTING_CONFTEST)
     run_subprocess("-n", "2", "--golden-update").assert_outcomes(passed=2)
-    assert _existing(project.other) == project.other
-    assert _existing(project.orphan) == []
+    assert project.survivors() == project.other
 
 
 CRASHING = """

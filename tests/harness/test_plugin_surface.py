@@ -121,25 +121,14 @@ def test_the_old_target_src_option_still_works_and_warns(
 
 
 # -- snapshots ----------------------------------------------------------------------------------
-def test_catch_error_records_the_raised_error_in_the_snapshot(
-    pytester: pytest.Pytester, run_inner: InnerRun
-) -> None:
-    pytester.makepyfile(
-        test_err="""
+CATCH_ERROR = """
 def test_err(tracking_store, golden):
     with golden.catch_error():
         raise KeyError("boom")
     assert golden.snapshot()["error"] == {"type": "KeyError", "message": "'boom'"}
 """
-    )
-    run_inner().assert_outcomes(passed=1)
 
-
-def test_the_old_capture_spelling_warns_and_still_records_the_error(
-    pytester: pytest.Pytester, run_inner: InnerRun
-) -> None:
-    pytester.makepyfile(
-        test_err="""
+OLD_CAPTURE = """
 import pytest
 
 def test_err(tracking_store, golden):
@@ -148,7 +137,19 @@ def test_err(tracking_store, golden):
             raise KeyError("boom")
     assert golden.snapshot()["error"]["type"] == "KeyError"
 """
-    )
+
+
+def test_catch_error_records_the_raised_error_in_the_snapshot(
+    pytester: pytest.Pytester, run_inner: InnerRun
+) -> None:
+    pytester.makepyfile(test_err=CATCH_ERROR)
+    run_inner().assert_outcomes(passed=1)
+
+
+def test_the_old_capture_spelling_warns_and_still_records_the_error(
+    pytester: pytest.Pytester, run_inner: InnerRun
+) -> None:
+    pytester.makepyfile(test_err=OLD_CAPTURE)
     run_inner().assert_outcomes(passed=1)
 
 
