@@ -1,9 +1,10 @@
 """mlflow_golden: record what code leaves in MLflow and compare it with golden JSON files.
 
 The public API is what this package exports (``__all__``), plus the plugin module
-``mlflow_golden.plugin`` (its fixtures, markers and options) and the CLI (``python -m mlflow_golden``);
-the ``mlflow_golden._*`` modules are private and may change. A scenario needs only the fixtures (``tracking_store``, ``golden``, ``store_faults``),
-which the pytest plugin provides; import the names below to type them::
+``mlflow_golden.plugin`` (its fixtures, markers and options) and the CLI
+(``python -m mlflow_golden``); the ``mlflow_golden._*`` modules are private and may change.
+A scenario needs only the fixtures (``tracking_store``, ``golden``, ``store_faults``), which the
+plugin provides; import the names below to type them::
 
     from mlflow_golden import Golden, TrackingStore
 
