@@ -3,9 +3,10 @@
 Loaded through the ``pytest11`` entry point into every pytest run of a project that installs the
 package, it imports no MLflow, starts nothing and replaces nothing at load or configure time: it
 adds its options and its two public markers. The first test that uses ``tracking_store``,
-``golden`` or ``store_faults`` imports MLflow and builds the backend (``session.GoldenSession``).
+``golden`` or ``store_faults`` imports MLflow and builds the backend (``_session.GoldenSession``).
 
-The objects: ``tracking_store.TrackingStore``, ``golden.Golden``, ``faults.StoreFaults``.
+The fixtures give ``mlflow_golden.TrackingStore``, ``mlflow_golden.Golden`` and
+``mlflow_golden.StoreFaults``.
 """
 
 from __future__ import annotations
