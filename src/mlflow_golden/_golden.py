@@ -8,7 +8,6 @@ unnamed checks use ``<test>.1.json``, ``<test>.2.json``...; ``check(name="after_
 
 from __future__ import annotations
 
-import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,19 +30,6 @@ from mlflow_golden._tracking_store import TrackingStore
 FILE_PROPERTY = "golden_file"
 #: When a test takes several snapshots, its verdict is the worst of theirs, in this order.
 _VERDICT_ORDER = (Status.OK, Status.WRITTEN, Status.MISSING, Status.DIFFERS)
-_SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9_-]+")
-_RESERVED_NAME = "calls"  # <x>.calls.json is the store-call budget of <x>.json
-
-
-def snapshot_name_error(name: str) -> str | None:
-    """Why ``name`` cannot name a snapshot, or None when it can."""
-    if not _SNAPSHOT_NAME.fullmatch(name):
-        return f"snapshot name {name!r}: use letters, digits, '_' and '-' only"
-    if name.isdigit():
-        return f"snapshot name {name!r}: all-digit names are the numbers of unnamed snapshots"
-    if name == _RESERVED_NAME:
-        return f"snapshot name {name!r} is reserved for store-call budgets"
-    return None
 
 
 class Golden:
@@ -86,7 +72,7 @@ class Golden:
         if name is None:
             suffix = "" if self._unnamed == 0 else f".{self._unnamed}"
         else:
-            problem = snapshot_name_error(name)
+            problem = golden_paths.snapshot_name_error(name)
             if problem is not None:
                 raise ValueError(problem)
             suffix = f".{name}"
@@ -206,4 +192,4 @@ class Golden:
         pytest.fail(mismatch_report(expected, actual, path), pytrace=False)
 
 
-__all__ = ["FILE_PROPERTY", "Golden", "snapshot_name_error"]
+__all__ = ["FILE_PROPERTY", "Golden"]

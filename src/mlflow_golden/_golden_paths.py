@@ -112,6 +112,17 @@ _SNAPSHOT_NAME = re.compile(r"[A-Za-z0-9_-]+")
 _BUDGET_MARK = BUDGET_SUFFIX.removesuffix(GOLDEN_SUFFIX).lstrip(".")  # "calls"
 
 
+def snapshot_name_error(name: str) -> str | None:
+    """Why ``name`` cannot name a snapshot (``<test>.<name>.json``), or None when it can."""
+    if not _SNAPSHOT_NAME.fullmatch(name):
+        return f"snapshot name {name!r}: use letters, digits, '_' and '-' only"
+    if name.isdigit():
+        return f"snapshot name {name!r}: all-digit names are the numbers of unnamed snapshots"
+    if name == _BUDGET_MARK:
+        return f"snapshot name {name!r} is reserved for store-call budgets"
+    return None
+
+
 def _snapshot_part(rest: str) -> tuple[str | None, bool] | None:
     """What follows ``<test>.``: ``calls`` (the first snapshot's budget), ``<snap>``, ``<snap>.calls``."""
     if rest == _BUDGET_MARK:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
+from mlflow_golden._pytest_args import BACKEND_OPTION, TARGET_SRC_OPTION
+
 if TYPE_CHECKING:
     from mlflow_golden._backends import BackendManager
 
@@ -27,21 +29,30 @@ class GoldenOptionDeprecated(FutureWarning):
     """A harness option was given by its old spelling; the message names the new one."""
 
 
+def _dest(option_name: str) -> str:
+    """pytest's attribute name for a long option: ``--golden-backend`` -> ``golden_backend``."""
+    return option_name.removeprefix("--").replace("-", "_")
+
+
 @dataclass(frozen=True)
 class Alias:
-    """An old option spelling that still works: ``old`` (dest ``old_dest``) means ``new``."""
+    """An old option spelling that still works: ``old`` means ``new``."""
 
     old: str
-    old_dest: str
     new: str
-    new_dest: str
+
+    @property
+    def old_dest(self) -> str:
+        return _dest(self.old)
+
+    @property
+    def new_dest(self) -> str:
+        return _dest(self.new)
 
 
 #: Every harness option shares the ``--golden-`` prefix; these are the spellings it replaced.
-ALIASES: Final = (
-    Alias("--mlflow-backend", "mlflow_backend", "--golden-backend", "golden_backend"),
-    Alias("--target-src", "target_src", "--golden-target-src", "golden_target_src"),
-)
+BACKEND_ALIAS: Final = Alias("--mlflow-backend", BACKEND_OPTION)
+TARGET_SRC_ALIAS: Final = Alias("--target-src", TARGET_SRC_OPTION)
 
 
 @dataclass(frozen=True)
@@ -70,13 +81,12 @@ def option(config: pytest.Config, alias: Alias) -> str | None:
 
 def read_settings(config: pytest.Config) -> Settings:
     """Resolve the session's options (``UsageError`` on contradictions)."""
-    backend_alias, target_alias = ALIASES
     golden_dir = config.getoption("golden_dir")
     return Settings(
         golden_dir=Path(golden_dir).resolve() if golden_dir else config.rootpath / "golden",
         update=bool(config.getoption("golden_update")),
-        backend=option(config, backend_alias) or DEFAULT_BACKEND,
-        target_src=option(config, target_alias),
+        backend=option(config, BACKEND_ALIAS) or DEFAULT_BACKEND,
+        target_src=option(config, TARGET_SRC_ALIAS),
         volatile_tags=tuple(str(pattern) for pattern in config.getini(VOLATILE_TAGS_INI)),
     )
 
@@ -123,9 +133,10 @@ def backend_of(config: pytest.Config) -> str:
 
 
 __all__ = [
-    "ALIASES",
     "BACKENDS",
+    "BACKEND_ALIAS",
     "SESSION_KEY",
+    "TARGET_SRC_ALIAS",
     "GoldenOptionDeprecated",
     "GoldenSession",
     "Settings",

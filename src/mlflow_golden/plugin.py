@@ -23,9 +23,10 @@ from mlflow_golden import _orphans as orphans
 from mlflow_golden import _target_src as target_src
 from mlflow_golden._pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
 from mlflow_golden._session import (
-    ALIASES,
+    BACKEND_ALIAS,
     BACKENDS,
     SESSION_KEY,
+    TARGET_SRC_ALIAS,
     VOLATILE_TAGS_INI,
     GoldenSession,
     read_settings,
@@ -61,14 +62,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         TARGET_SRC_OPTION, default=None, metavar="DIR",
         help="import the code under test from DIR/src (or DIR); the harness itself stays current",
     )  # fmt: skip
-    backend_alias, target_alias = ALIASES
     group.addoption(
-        backend_alias.old, dest=backend_alias.old_dest, default=None, choices=BACKENDS,
-        help=f"deprecated spelling of {backend_alias.new}",
+        BACKEND_ALIAS.old, dest=BACKEND_ALIAS.old_dest, default=None, choices=BACKENDS,
+        help=f"deprecated spelling of {BACKEND_ALIAS.new}",
     )  # fmt: skip
     group.addoption(
-        target_alias.old, dest=target_alias.old_dest, default=None, metavar="DIR",
-        help=f"deprecated spelling of {target_alias.new}",
+        TARGET_SRC_ALIAS.old, dest=TARGET_SRC_ALIAS.old_dest, default=None, metavar="DIR",
+        help=f"deprecated spelling of {TARGET_SRC_ALIAS.new}",
     )  # fmt: skip
     parser.addini(
         VOLATILE_TAGS_INI,
