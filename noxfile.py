@@ -14,8 +14,11 @@ nox.options.sessions = ["golden", "tests"]
 
 PYTHON = "3.11"
 CONSTRAINTS = ("-c", "constraints.txt")
-LINT_PATHS = ("src", "tests", "benchmarks", "pipeline_demo", "mutation_gate", "noxfile.py", "conftest.py")
-TYPED_PATHS = ("src", "pipeline_demo", "mutation_gate")
+LINT_PATHS = (
+    "src", "pytest-mlflow-golden", "tests", "benchmarks", "pipeline_demo", "mutation_gate",
+    "noxfile.py", "conftest.py",
+)  # fmt: skip
+TYPED_PATHS = ("src", "pytest-mlflow-golden/src", "pipeline_demo", "mutation_gate")
 # The modules the consolidation rewrites: the golden suite alone must cover >= 95% of each one's branches.
 CONSOLIDATED = (
     "src/infrastructure/tracking/mlflow/runs.py",
@@ -26,8 +29,12 @@ CONSOLIDATED = (
 )
 
 
+HARNESS = "pytest-mlflow-golden"
+
+
 def _install(session: nox.Session) -> None:
-    session.install(*CONSTRAINTS, "-e", ".[dev]")
+    """The tracking layer with its dev extra, and the harness distribution from this repository."""
+    session.install(*CONSTRAINTS, "-e", f"./{HARNESS}[postgres,xdist]", "-e", ".[dev]")
 
 
 @nox.session(python=PYTHON)

@@ -10,6 +10,9 @@ from pathlib import Path, PurePosixPath
 GOLDEN_SUFFIX = ".json"
 BUDGET_SUFFIX = ".calls.json"
 MANIFEST_NAME = "MANIFEST.json"
+#: A pending file (``<golden file>.new``) holds what a compare run saw where it differed from the golden
+#: file; ``review``/``accept``/``reject`` act on it. Never read as a golden, never an orphan.
+PENDING_SUFFIX = ".new"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.,=+\[\]-]")
 
 
@@ -61,6 +64,11 @@ def budget_name(golden_name: str) -> str:
 def budget_path(golden_path: Path) -> Path:
     """The store-call budget file of a golden file (see ``mlflow_golden._budgets``)."""
     return golden_path.with_name(budget_name(golden_path.name))
+
+
+def pending_path(golden_path: Path) -> Path:
+    """``.../test_x.json`` -> ``.../test_x.json.new`` (and ``test_x.calls.json.new`` for a budget)."""
+    return golden_path.with_name(golden_path.name + PENDING_SUFFIX)
 
 
 def golden_folder(golden_dir: Path, source: str) -> Path:

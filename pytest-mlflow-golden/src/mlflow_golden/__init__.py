@@ -20,6 +20,9 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+__version__ = "0.1.0"
+"""The distribution's version (pytest-mlflow-golden); its one source."""
+
 SCHEMA_VERSION = 1
 """Version of the golden snapshot format (the ``schema`` field of every golden file)."""
 
