@@ -203,7 +203,7 @@ def test_record_as_a_change_names_the_changed_files_in_the_ledger(recorded: Reco
     )  # fmt: skip
 
 
-def test_record_as_a_change_gives_the_changed_files_the_change_id_and_leaves_the_rest(recorded: Recorded) -> None:
+def test_record_as_a_change_gives_its_files_the_change_id_and_leaves_the_rest(recorded: Recorded) -> None:
     before = demo.read_manifest(recorded.history.project)["files"]
     changed = _changed(recorded, "--title", "version 2", "--why", "the tag moved on")
     after = demo.read_manifest(changed.history.project)["files"]

@@ -181,9 +181,10 @@ def test_a_committed_ledger_entry_cannot_be_rewritten(repo: Path) -> None:
 
     problems = _problems(repo)
 
-    assert (ledger.LEDGER_NAME, "GC-1 was rewritten in the working tree: entries are only appended or extended") in [
-        (p.name, p.why) for p in problems
-    ]
+    assert (
+        ledger.LEDGER_NAME,
+        "GC-1 was rewritten in the working tree: entries are only appended or extended",
+    ) in [(p.name, p.why) for p in problems]
 
 
 def test_a_revision_moved_without_new_bytes_fails(repo: Path) -> None:
@@ -222,7 +223,9 @@ def test_a_new_scenario_recorded_later_needs_no_ledger_entry(repo: Path) -> None
     golden = repo / "golden"
     _write(golden, "golden/test_a/test_new.json", "a new scenario\n")
     previous = manifest.load(golden / manifest.MANIFEST_NAME)
-    updated = manifest.update(previous, golden, ["golden/test_a/test_new.json"], LATER, baseline=False, **VERSIONS)
+    updated = manifest.update(
+        previous, golden, ["golden/test_a/test_new.json"], LATER, baseline=False, **VERSIONS
+    )
     manifest.write(golden / manifest.MANIFEST_NAME, updated)
     commit_all(repo, "new scenario for new code")
 

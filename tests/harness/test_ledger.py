@@ -15,7 +15,9 @@ OTHER_REV = "d" * 40
 VERSIONS = {"mlflow_version": "3.17.2", "python_version": "3.11.7"}
 
 
-def _change(change_id: str = "GC-1", files: tuple[str, ...] = ("golden/x.json",), revision: str = REV) -> ledger.Change:
+def _change(
+    change_id: str = "GC-1", files: tuple[str, ...] = ("golden/x.json",), revision: str = REV
+) -> ledger.Change:
     return ledger.Change(change_id, "title", "why", revision, files)
 
 
@@ -23,7 +25,9 @@ def test_the_ledger_reads_back_what_it_wrote() -> None:
     written = ledger.Ledger(
         (
             ledger.Change("GC-1", "schema 2", 'holds "steps"\nand artifacts\n', REV, ("*",)),
-            ledger.Change("GC-2", "tag \\ fix", "one line", OTHER_REV, ("golden/a.json", "golden/a.calls.json")),
+            ledger.Change(
+                "GC-2", "tag \\ fix", "one line", OTHER_REV, ("golden/a.json", "golden/a.calls.json")
+            ),
         )
     )
 
@@ -58,7 +62,9 @@ def test_a_change_of_an_existing_id_adds_its_files_to_that_entry() -> None:
 
 
 def test_an_existing_id_from_another_revision_is_refused() -> None:
-    with pytest.raises(ledger.LedgerError, match="recorded from aaaaaaaaaaaa; files recorded from dddddddddddd"):
+    with pytest.raises(
+        ledger.LedgerError, match="recorded from aaaaaaaaaaaa; files recorded from dddddddddddd"
+    ):
         ledger.Ledger((_change(),)).with_change(_change(revision=OTHER_REV))
 
 
@@ -66,8 +72,14 @@ def test_an_existing_id_from_another_revision_is_refused() -> None:
     ("text", "problem"),
     [
         ("[[change]]\nid = 'X-1'\ntitle='t'\nwhy='w'\nrevision='r'\nfiles=['a']\n", "use GC-<number>"),
-        ("[[change]]\nid = 'GC-1'\ntitle='t'\nrevision='r'\nfiles=['a']\n", "'why' must be a non-empty string"),
-        ("[[change]]\nid = 'GC-1'\ntitle='t'\nwhy='w'\nrevision='r'\nfiles=[]\n", "'files' must be a non-empty"),
+        (
+            "[[change]]\nid = 'GC-1'\ntitle='t'\nrevision='r'\nfiles=['a']\n",
+            "'why' must be a non-empty string",
+        ),
+        (
+            "[[change]]\nid = 'GC-1'\ntitle='t'\nwhy='w'\nrevision='r'\nfiles=[]\n",
+            "'files' must be a non-empty",
+        ),
         (
             "[[change]]\nid='GC-1'\ntitle='t'\nwhy='w'\nrevision='r'\nfiles=['a']\n" * 2,
             "id GC-1 is used twice",
@@ -98,7 +110,9 @@ def golden(tmp_path: Path) -> Path:
     for name in ("a.json", "a.calls.json", "b.json"):
         (golden / name).parent.mkdir(parents=True, exist_ok=True)
         (golden / name).write_text(f"{name} v1\n", encoding="utf-8")
-    recorded = manifest.update(None, golden, ["a.json", "a.calls.json", "b.json"], REV, baseline=True, **VERSIONS)
+    recorded = manifest.update(
+        None, golden, ["a.json", "a.calls.json", "b.json"], REV, baseline=True, **VERSIONS
+    )
     manifest.write(golden / manifest.MANIFEST_NAME, recorded)
     return golden
 
@@ -114,7 +128,12 @@ def test_a_recorded_change_names_only_the_files_whose_bytes_changed(golden: Path
     before = _rerecord(golden, {"a.json": "a.json v2\n", "c.json": "new\n"})
 
     change = record_change(
-        golden, before, ["a.json", "a.calls.json", "c.json"], OTHER_REV, ChangeRequest(None, "t", "w"), VERSIONS
+        golden,
+        before,
+        ["a.json", "a.calls.json", "c.json"],
+        OTHER_REV,
+        ChangeRequest(None, "t", "w"),
+        VERSIONS,
     )
 
     assert change == ledger.Change("GC-1", "t", "w", OTHER_REV, ("a.json", "c.json"))
