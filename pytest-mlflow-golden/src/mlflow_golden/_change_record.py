@@ -80,7 +80,8 @@ def record_change(
     ``before`` maps golden-relative names to their sha256 before the recording (None: new file).
     With the whole ``catalog`` of golden files given, a change of all of them (or of all snapshots, or
     all budgets) is named by a pattern (``ledger.describe``) instead of a list. Returns the ledger entry
-    (its ``files`` as written). Raises ``LedgerError`` before writing anything when the request does not fit the ledger, or when the recording changed no file.
+    (its ``files`` as written). Raises ``LedgerError`` before writing anything when the request does not
+    fit the ledger, or when the recording changed no file.
     """
     ledger_path = golden_dir / ledger.LEDGER_NAME
     current = ledger.load(ledger_path)

@@ -128,7 +128,9 @@ class _History:
         yield (chain[-1] if chain else None), None
 
 
-def _added_names(before: ledger.Ledger, after: ledger.Ledger, where: str) -> tuple[list[ledger.Change], list[str]]:
+def _added_names(
+    before: ledger.Ledger, after: ledger.Ledger, where: str
+) -> tuple[list[ledger.Change], list[str]]:
     """What the step added to the ledger, as changes holding only their new ``files`` items (plus the
     entry's exclusions); and the entries it rewrote or removed."""
     added: list[ledger.Change] = []
@@ -194,9 +196,8 @@ def history(golden_dir: Path, repo: Path) -> list[GateProblem]:
                     continue
                 matched = {name for name in after.files if ledger.matches(item, name) and change.names(name)}
                 if not matched:
-                    problems.append(
-                        GateProblem(ledger.LEDGER_NAME, f"{change.id} names {item!r}, which matches no golden file")
-                    )
+                    why = f"{change.id} names {item!r}, which matches no golden file"
+                    problems.append(GateProblem(ledger.LEDGER_NAME, why))
                 problems.extend(
                     GateProblem(name, f"{change.id} names it, but {where} did not change it")
                     for name in sorted(matched - touched)
