@@ -8,44 +8,24 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _pending_project import (
+    BUDGET,
+    BUDGET_LOWER,
+    BUDGET_OVER,
+    GOLDEN,
+    SNAPSHOT_CHANGE,
+    pending_files,
+    pending_of,
+    write_scenario,
+)
 
 from mlflow_golden import _budgets as budgets
-from mlflow_golden._golden_paths import pending_path, split_golden_name
+from mlflow_golden._golden_paths import split_golden_name
 from mlflow_golden._manifest import golden_files
 from mlflow_golden._pending import REVIEW_COMMAND
 from mlflow_golden._recording import GoldenFiles
 
 InnerRun = Callable[..., pytest.RunResult]
-
-SCENARIO = """
-def test_scenario(tracking_store, golden):
-    c = tracking_store.client
-    exp = c.create_experiment("sweep")
-    run = c.create_run(exp, run_name="trial", tags={{"team": "{TEAM}"}})
-    {READS}
-    golden.check(result=run.info.run_name)
-"""
-BASELINE = {"TEAM": "blue", "READS": "c.get_experiment(exp)"}
-#: Changes that touch only the snapshot, or only the store calls (reads leave the snapshot alone).
-SNAPSHOT_CHANGE = {"TEAM": "red"}
-BUDGET_OVER = {"READS": "c.get_experiment(exp); c.get_run(run.info.run_id)"}
-BUDGET_LOWER = {"READS": "pass"}
-
-GOLDEN = Path("golden/test_scenario/test_scenario.json")
-BUDGET = Path("golden/test_scenario/test_scenario.calls.json")
-
-
-def write_scenario(pytester: pytest.Pytester, **changes: str) -> None:
-    pytester.makepyfile(test_scenario=SCENARIO.format(**{**BASELINE, **changes}))
-
-
-def pending_files(root: Path) -> list[str]:
-    """Every pending file under ``root``/golden, relative to ``root``."""
-    return sorted(path.relative_to(root).as_posix() for path in (root / "golden").rglob("*.new"))
-
-
-def pending_of(root: Path, golden: Path) -> Path:
-    return root / pending_path(golden)
 
 
 @pytest.fixture
