@@ -6,11 +6,15 @@ These tests set ``CI`` on purpose (conftest clears it for every other test).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import _cli_project as demo
 import pytest
+from _cli_run import run_cli
 from _pending_project import BUDGET, GOLDEN, SNAPSHOT_CHANGE, pending_files, pending_of, write_scenario
 
 from mlflow_golden._ci import CI_ENV, ci_value
+from mlflow_golden._scratch import ARGS as SCRATCH_ARGS
 
 InnerRun = Callable[..., pytest.RunResult]
 
@@ -91,3 +95,29 @@ def test_the_report_header_says_a_ci_run_writes_nothing(
     write_scenario(pytester)
     monkeypatch.setenv(CI_ENV, "true")
     run_inner().stdout.fnmatch_lines(["mlflow_golden: *mode=compare (CI=true: no files written)"])
+
+
+def test_a_scratch_recording_may_write_under_ci(
+    pytester: pytest.Pytester, run_inner: InnerRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_scenario(pytester)
+    monkeypatch.setenv(CI_ENV, "true")
+    run_inner(*SCRATCH_ARGS, "--golden-update").assert_outcomes(passed=1)
+    assert (pytester.path / GOLDEN).is_file()
+    assert pending_files(pytester.path) == []
+
+
+# -- the CLI: provenance re-records into a scratch folder (allowed), record writes goldens (refused) --
+def test_under_ci_provenance_checks_and_record_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = demo.make_history(tmp_path / "project").project
+    recorded = run_cli(project, "record", "--from", "HEAD~1", "-k", "not new_feature")
+    assert recorded.code == 0, recorded.printed
+    monkeypatch.setenv(CI_ENV, "true")
+    checked = run_cli(project, "provenance")
+    assert checked.code == 0, checked.printed
+    assert checked.lines[-1] == "4 golden files from 1 revisions: 0 with problems"
+    refused = run_cli(project, "record", "--from", "HEAD~1", "-k", "not new_feature")
+    assert refused.code == 2
+    assert "environment variable CI is set (CI='true')" in refused.err

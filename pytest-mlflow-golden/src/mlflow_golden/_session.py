@@ -15,6 +15,7 @@ import pytest
 
 from mlflow_golden._ci import CI_ENV, ci_value
 from mlflow_golden._pytest_args import BACKEND_OPTION, TARGET_SRC_OPTION, UPDATE_MISSING_OPTION, UPDATE_OPTION
+from mlflow_golden._scratch import PLUGIN as SCRATCH_PLUGIN
 
 if TYPE_CHECKING:
     from mlflow_golden._backends import BackendManager
@@ -96,12 +97,14 @@ def option(config: pytest.Config, alias: Alias) -> str | None:
 
 def _write_options(config: pytest.Config) -> tuple[bool, bool, str | None]:
     """``--golden-update``, ``--golden-update-missing`` and the CI value; ``UsageError`` when a write
-    option is given in a CI run or both are given."""
+    option is given in a CI run (unless the run records into a scratch folder: ``_scratch``) or both
+    are given."""
     update = bool(config.getoption(_dest(UPDATE_OPTION)))
     update_missing = bool(config.getoption(_dest(UPDATE_MISSING_OPTION)))
     ci = ci_value()
     given = [name for name, on in ((UPDATE_OPTION, update), (UPDATE_MISSING_OPTION, update_missing)) if on]
-    if ci is not None and given:
+    scratch = config.pluginmanager.has_plugin(SCRATCH_PLUGIN)  # provenance: writes a folder it deletes
+    if ci is not None and given and not scratch:
         raise pytest.UsageError(
             f"{given[0]} writes golden files, and the environment variable {CI_ENV} is set "
             f"({CI_ENV}={ci!r}): a CI run only compares. Record goldens outside CI "
