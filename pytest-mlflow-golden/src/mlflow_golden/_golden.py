@@ -120,7 +120,9 @@ class Golden:
         self, result: object = None, error: BaseException | None = None, *, name: str | None = None
     ) -> None:
         """Compare the snapshot byte for byte with its golden file, then the store calls made since
-        the previous check with their budget (or write both with ``--golden-update``).
+        the previous check with their budget (or write both with ``--golden-update``; write the missing
+        ones with ``--golden-update-missing``). Both are judged before the test fails, so one run
+        reports, and writes the pending file of, each that differs.
 
         ``name`` names the snapshot (``<test>.<name>.json``); unnamed checks are numbered.
         """
