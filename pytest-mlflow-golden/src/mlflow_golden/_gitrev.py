@@ -18,6 +18,7 @@ from pathlib import Path
 __all__ = [
     "GitError",
     "UnknownRevisionError",
+    "dirty_paths",
     "has_commit",
     "is_shallow",
     "repo_root",
@@ -79,6 +80,28 @@ def is_shallow(repo: Path) -> bool:
     """Whether ``repo`` is a shallow clone (older commits may be missing)."""
     completed = _git(["rev-parse", "--is-shallow-repository"], repo)
     return completed.returncode == 0 and completed.stdout.strip() == "true"
+
+
+def dirty_paths(repo: Path, exclude: Sequence[Path] = ()) -> list[str]:
+    """Repository-relative paths with uncommitted changes (modified, staged, untracked; not
+    git-ignored ones), outside the folders ``exclude`` (those outside the repository are ignored)."""
+    pathspec = [
+        f":(exclude){folder.resolve().relative_to(repo.resolve()).as_posix()}"
+        for folder in exclude
+        if folder.resolve().is_relative_to(repo.resolve()) and folder.resolve() != repo.resolve()
+    ]
+    completed = _git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", *pathspec], repo)
+    if completed.returncode != 0:
+        raise GitError(f"cannot list uncommitted changes in {repo}: {_detail(completed)}")
+    paths: list[str] = []
+    fields = iter(completed.stdout.split("\0"))
+    for field in fields:
+        if not field:
+            continue
+        paths.append(field[3:])
+        if field[0] in "RC":  # a rename or copy: the original path follows
+            next(fields, None)
+    return paths
 
 
 @contextmanager
