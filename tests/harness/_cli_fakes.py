@@ -16,10 +16,10 @@ from pathlib import Path
 
 from mlflow_golden import SCHEMA_VERSION
 from mlflow_golden import _budgets as budgets
-from mlflow_golden import _snapshot as snapshot
 from mlflow_golden._golden_paths import budget_path, golden_path_for_nodeid
 from mlflow_golden._pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
 from mlflow_golden._runner import OnCollected, OnResult, PytestRun, ScenarioResult
+from mlflow_golden._snapshot import dumps as snapshot_text
 from mlflow_golden._status import FAILING, Status
 
 TEST_MODULE = "tests/golden/test_demo.py"
@@ -111,7 +111,7 @@ class FakeRecorder(_StandIn):
         assert version is not None, "demo code names its VERSION"
         data = {"schema": SCHEMA_VERSION, "experiments": [], "runs": [], "active_run": None, "error": None}
         calls = ["create_run", *(["set_tag"] * int(version[1]))]  # one more call in each version
-        return snapshot.dumps({**data, "result": f"{golden_name} version {version[1]}"}), budgets.dumps(calls)
+        return snapshot_text({**data, "result": f"{golden_name} version {version[1]}"}), budgets.dumps(calls)
 
     def _run(self, args: Sequence[str], cwd: Path) -> PytestRun:
         module = (cwd / TEST_MODULE).read_text(encoding="utf-8")
