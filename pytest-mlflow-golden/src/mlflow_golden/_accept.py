@@ -12,12 +12,10 @@ recorded files into the golden folder and writes the manifest and the ledger as 
 from __future__ import annotations
 
 import difflib
-import platform
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 from mlflow_golden import _change_record as change_record
@@ -32,7 +30,7 @@ from mlflow_golden._pending import PendingTest
 from mlflow_golden._recording import GoldenFiles, recording_args, worktree_project
 from mlflow_golden._status import RECORDED
 
-__all__ = ["Mismatch", "accept", "compare", "refuse_if_dirty", "versions"]
+__all__ = ["Mismatch", "accept", "compare", "refuse_if_dirty"]
 
 
 @dataclass(frozen=True)
@@ -41,11 +39,6 @@ class Mismatch:
 
     name: str
     why: str
-
-
-def versions() -> dict[str, str]:
-    """MLflow and Python versions of this environment (the child pytest uses the same interpreter)."""
-    return {"mlflow_version": metadata.version("mlflow"), "python_version": platform.python_version()}
 
 
 def refuse_if_dirty(repo: Path, golden_dir: Path, output: Output) -> bool:

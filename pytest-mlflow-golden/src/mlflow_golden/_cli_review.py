@@ -17,11 +17,12 @@ from pathlib import Path
 from mlflow_golden import _budgets as budgets
 from mlflow_golden import _pending as pending
 from mlflow_golden import _snapshot as snapshot
-from mlflow_golden._accept import accept, versions
+from mlflow_golden._accept import accept
 from mlflow_golden._change_record import ChangeRequest
 from mlflow_golden._cli_context import Context, Output
 from mlflow_golden._cli_results import EXIT_OK, EXIT_UNUSABLE
 from mlflow_golden._pending import Kind, Pending, PendingTest
+from mlflow_golden._recording import versions
 from mlflow_golden._tree import render_tree, tree_diff
 
 __all__ = ["ReviewError", "cmd_accept", "cmd_pending", "cmd_reject", "cmd_review", "collect"]
