@@ -13,7 +13,8 @@ golden as ``<golden>.new``.
 Timed, each through ``python -m mlflow_golden`` in the project: ``accept --all`` (one collection
 run and one recording run of all N scenarios from HEAD), then, on a fresh copy of the same pending
 state, ``review`` answering ``a`` N times (plus the change's title and why). Prints the seconds of
-each and per scenario. Exit 1 when a command fails.
+each and per scenario, and of the ``verify`` run for reference (one pytest run of all N scenarios;
+accept adds a collection run, a worktree and the comparison). Exit 1 when a command fails.
 """
 
 from __future__ import annotations
@@ -111,19 +112,20 @@ def make_project(root: Path, count: int) -> Path:
     return project
 
 
-def leave_pending(project: Path, root: Path) -> str:
-    """Run verify; if it left no pending files, make them as a compare run would. Says which."""
+def leave_pending(project: Path, root: Path) -> tuple[str, float]:
+    """Run verify; if it left no pending files, make them as a compare run would. Says which, and
+    the seconds verify took (one pytest run of every scenario: the reference for accept)."""
     golden = project / "golden"
-    _cli(project, "verify", "--no-details", expect=1)
+    verify = _cli(project, "verify", "--no-details", expect=1)
     if any(golden.rglob("*.json.new")):
-        return "verify"
+        return "verify", verify
     fresh = root / "fresh"
     _cli(project, "record", "--from", "HEAD", f"--golden-dir={fresh}")
     for path in fresh.rglob("*.json"):
         name = path.relative_to(fresh)
         if name.as_posix() != "MANIFEST.json" and path.read_bytes() != (golden / name).read_bytes():
             shutil.copyfile(path, golden / name.with_name(name.name + ".new"))
-    return "record into a folder of its own (verify left none)"
+    return "record into a folder of its own (verify left none)", verify
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -133,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="review-bench-"))
     try:
         project = make_project(root, args.scenarios)
-        source = leave_pending(project, root)
+        source, verify = leave_pending(project, root)
         pending = len(list((project / "golden").rglob("*.json.new")))
         saved = root / "golden-with-pending"
         shutil.copytree(project / "golden", saved)
@@ -150,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     n = args.scenarios
     sys.stdout.write(
         f"{n} scenarios, {pending} pending files (made by {source})\n"
+        f"reference, verify (one pytest run of all): {verify:.1f} s\n"
         f"accept --all: {accept:.1f} s ({accept / n * 1000:.0f} ms per scenario)\n"
         f"review, accepting all: {review:.1f} s ({review / n * 1000:.0f} ms per scenario)\n"
     )
