@@ -372,3 +372,30 @@ def test_review_stops_at_the_end_of_the_input_as_if_quit(changed: Changed) -> No
     assert completed.code == 0
     assert "reviewed 0 of 3 tests: 0 to accept, 0 rejected, 0 skipped" in completed.lines
     assert len(changed.pending()) == 6
+
+
+def test_accept_all_leaves_out_files_no_collected_test_owns_and_says_so(changed: Changed) -> None:
+    leave_pending(changed, ["golden/test_demo/test_gone.json"])
+    completed = changed.cli("accept", "--all", *NEW_CHANGE)
+    assert completed.code == 0, completed.printed
+    assert (
+        "not accepted: no collected test owns golden/test_demo/test_gone.json.new (reject it?)"
+        in completed.lines
+    )
+    assert changed.pending() == ["golden/test_demo/test_gone.json.new"]
+
+
+def test_accept_of_a_file_no_collected_test_owns_is_an_error(changed: Changed) -> None:
+    leave_pending(changed, ["golden/test_demo/test_gone.json"])
+    completed = changed.cli("accept", "golden/test_demo/test_gone.json", *NEW_CHANGE)
+    assert completed.code == 2
+    assert "no collected test owns golden/test_demo/test_gone.json.new" in completed.err
+
+
+def test_review_warns_up_front_that_uncommitted_code_blocks_accepting(changed: Changed) -> None:
+    demo.write_code(changed.project, version="4", new_feature=True)
+    completed = _review(changed, "r\nq\n")
+    assert completed.lines[0].startswith(
+        "note: 1 uncommitted paths outside the golden folder (src/demo_code.py"
+    )
+    assert len(changed.pending()) == 4  # the reject still applies

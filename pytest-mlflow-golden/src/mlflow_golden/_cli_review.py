@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from mlflow_golden import _budgets as budgets
+from mlflow_golden import _gitrev as gitrev
 from mlflow_golden import _pending as pending
 from mlflow_golden import _snapshot as snapshot
 from mlflow_golden._accept import accept
@@ -156,6 +157,12 @@ def cmd_review(args: argparse.Namespace, pytest_args: list[str], context: Contex
     if not owned:
         output.line("nothing pending")
         return EXIT_OK
+    dirty = gitrev.dirty_paths(gitrev.repo_root(context.project), [golden_dir])
+    if dirty:
+        output.line(
+            f"note: {len(dirty)} uncommitted paths outside the golden folder ({', '.join(dirty[:3])}...);"
+            " accepting will refuse until they are committed (rejecting works)"
+        )
     decisions: dict[str, list[PendingTest]] = {"accept": [], "reject": [], "skip": []}
     for number, group in enumerate(owned, start=1):
         output.line(f"==== [{number}/{len(owned)}] {group.nodeid} ====")
@@ -205,7 +212,15 @@ def cmd_accept(args: argparse.Namespace, pytest_args: list[str], context: Contex
     """Record the chosen tests from HEAD; if that is what is pending, make it golden as one change."""
     golden_dir = context.golden_dir(args.golden_dir)
     _check_choice(args)
-    chosen = _chosen(args, _groups(context, golden_dir, pytest_args))
+    groups = _groups(context, golden_dir, pytest_args)
+    if args.all:  # files no test owns cannot be recorded: say so, accept the others
+        for group in groups:
+            if group.nodeid is None:
+                context.output.line(
+                    f"not accepted: no collected test owns {group.files[0].pending} (reject it?)"
+                )
+        groups = [group for group in groups if group.nodeid is not None]
+    chosen = _chosen(args, groups)
     unowned = [group.files[0].pending for group in chosen if group.nodeid is None]
     if unowned:
         raise ReviewError(f"no collected test owns {', '.join(unowned)}: cannot record it (reject it?)")
