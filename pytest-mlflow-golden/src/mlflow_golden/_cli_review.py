@@ -160,7 +160,8 @@ def cmd_review(args: argparse.Namespace, pytest_args: list[str], context: Contex
     dirty = gitrev.dirty_paths(gitrev.repo_root(context.project), [golden_dir])
     if dirty:
         output.line(
-            f"note: {len(dirty)} uncommitted paths outside the golden folder ({', '.join(dirty[:3])}...);"
+            f"note: {len(dirty)} uncommitted paths outside the golden folder"
+            f" ({', '.join(dirty[:3])}{', ...' if len(dirty) > 3 else ''});"
             " accepting will refuse until they are committed (rejecting works)"
         )
     decisions: dict[str, list[PendingTest]] = {"accept": [], "reject": [], "skip": []}
