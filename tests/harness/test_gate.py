@@ -8,6 +8,7 @@ kind of change, deliberate or not, and reads the gate's verdict.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -141,7 +142,7 @@ def test_a_whole_catalog_pattern_passes_when_every_file_changed(repo: Path) -> N
     for name in FILES:
         _write(golden, name, f"{name} in schema 2\n")
     request = ChangeRequest(title="schema 2", why="steps and artifacts")
-    record_change(golden, before, FILES, BASELINE, request, VERSIONS, all_files=True)
+    record_change(golden, before, FILES, BASELINE, request, VERSIONS, catalog=FILES)
     commit_all(repo, "schema 2")
 
     assert ledger.load(golden / ledger.LEDGER_NAME).changes[0].files == ("*",)
@@ -150,15 +151,28 @@ def test_a_whole_catalog_pattern_passes_when_every_file_changed(repo: Path) -> N
 
 def test_a_whole_catalog_pattern_fails_for_each_file_left_unchanged(repo: Path) -> None:
     golden = repo / "golden"
-    before = shas(golden, list(FILES))
-    for name in FILES[:-1]:
-        _write(golden, name, f"{name} in schema 2\n")
-    request = ChangeRequest(title="schema 2", why="steps and artifacts")
-    record_change(golden, before, FILES, BASELINE, request, VERSIONS, all_files=True)
+    _accept(repo, FILES[:-1], "schema 2\n", revision=BASELINE, title="schema 2", why="steps and artifacts")
+    entry = ledger.load(golden / ledger.LEDGER_NAME).changes[0]
+    ledger.write(golden / ledger.LEDGER_NAME, ledger.Ledger((replace(entry, files=("*",)),)))
 
     problems = _problems(repo)
 
-    assert [p.name for p in problems] == [FILES[-1]]
+    assert [(p.name, p.why) for p in problems] == [
+        (FILES[-1], "GC-1 names it, but the working tree did not change it")
+    ]
+
+
+def test_a_snapshots_only_pattern_passes_when_every_snapshot_and_no_budget_changed(repo: Path) -> None:
+    snapshots = tuple(name for name in FILES if not name.endswith(".calls.json"))
+    golden = repo / "golden"
+    before = shas(golden, list(FILES))
+    for name in snapshots:
+        _write(golden, name, f"{name} in schema 2\n")
+    request = ChangeRequest(title="schema 2", why="steps and artifacts")
+    record_change(golden, before, FILES, BASELINE, request, VERSIONS, catalog=FILES)
+
+    assert ledger.load(golden / ledger.LEDGER_NAME).changes[0].files == ("*", "!*.calls.json")
+    assert _problems(repo) == []
 
 
 def test_a_manifest_change_id_missing_from_the_ledger_fails(repo: Path) -> None:

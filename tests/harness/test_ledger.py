@@ -101,6 +101,31 @@ def test_a_pattern_names_files_across_folders() -> None:
     assert not change.names("golden/test_b/test_x.json")
 
 
+def test_an_exclusion_takes_files_out_of_a_pattern() -> None:
+    change = _change(files=("*", "!*.calls.json"))
+
+    assert change.names("golden/test_a/test_x.json")
+    assert not change.names("golden/test_a/test_x.calls.json")
+
+
+@pytest.mark.parametrize(
+    ("changed", "items"),
+    [
+        ({"a.json", "a.calls.json", "b.json"}, ("*",)),
+        ({"a.json", "b.json"}, ("*", "!*.calls.json")),
+        ({"a.calls.json"}, ("*.calls.json",)),
+        ({"b.json"}, ("b.json",)),
+        ({"a.json", "a.calls.json"}, ("a.calls.json", "a.json")),
+    ],
+    ids=["all", "all-snapshots", "all-budgets", "one", "some"],
+)
+def test_a_change_is_described_by_the_shortest_exact_items(changed: set[str], items: tuple[str, ...]) -> None:
+    catalog = ["a.json", "a.calls.json", "b.json"]
+
+    assert ledger.describe(changed, catalog) == items
+    assert {name for name in catalog if ledger.names(items, name)} == changed
+
+
 # --- record_change: the manifest and the ledger after a recorded change ---------------------------
 
 

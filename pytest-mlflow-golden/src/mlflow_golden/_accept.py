@@ -166,8 +166,9 @@ def accept(
         changed = change_record.changed_files(golden_dir, before, recorded)
         try:
             entry = change_record.record_change(
-                golden_dir, before, recorded, sha, change_request(change), versions
-            )
+                golden_dir, before, recorded, sha, change_request(change), versions,
+                catalog=manifest.golden_files(golden_dir),
+            )  # fmt: skip
         except BaseException:
             _restore(golden_dir, previous)
             raise

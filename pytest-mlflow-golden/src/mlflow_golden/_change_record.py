@@ -73,14 +73,15 @@ def record_change(
     request: ChangeRequest,
     versions: Mapping[str, str],
     *,
-    all_files: bool = False,
+    catalog: Sequence[str] = (),
 ) -> ledger.Change:
     """Write the manifest and the ledger for files ``recorded`` from ``revision`` as one change.
 
     ``before`` maps golden-relative names to their sha256 before the recording (None: new file).
-    ``all_files`` names every golden file with the pattern ``*`` (a whole-catalog re-record) instead of
-    listing them. Returns the ledger entry (its ``files`` as written). Raises ``LedgerError`` before
-    writing anything when the request does not fit the ledger, or when the recording changed no file.
+    With the whole ``catalog`` of golden files given, a change of all of them (or of all snapshots, or
+    all budgets) is named by a pattern (``ledger.describe``) instead of a list. Returns the ledger entry
+    (its ``files`` as written). Raises ``LedgerError`` before writing anything when the request does not
+    fit the ledger, or when the recording changed no file.
     """
     ledger_path = golden_dir / ledger.LEDGER_NAME
     current = ledger.load(ledger_path)
@@ -88,7 +89,7 @@ def record_change(
     changed = changed_files(golden_dir, before, recorded)
     if not changed:
         raise ledger.LedgerError(f"the recording changed no golden file; {entry.id} would name nothing")
-    named = ("*",) if all_files else tuple(changed)
+    named = ledger.describe(changed, catalog) if catalog else tuple(changed)
     updated = current.with_change(ledger.Change(entry.id, entry.title, entry.why, revision, named))
     manifest_path = golden_dir / MANIFEST_NAME
     previous = manifest.load(manifest_path) if manifest_path.exists() else None

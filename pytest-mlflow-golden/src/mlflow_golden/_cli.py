@@ -124,13 +124,12 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Contex
     written = [result.nodeid for result in run.scenarios if result.status in RECORDED]
     recorded = [name for nodeid in written for name in files.owned_by(nodeid) or ()]  # snapshots, budgets
     if request is not None:
-        everything = set(change_record.changed_files(golden_dir, before, all_now)) == set(all_now)
         change = change_record.record_change(
-            golden_dir, before, recorded, sha, request, versions(), all_files=everything
+            golden_dir, before, recorded, sha, request, versions(), catalog=all_now
         )
         output.line(
             f"recorded {len(recorded)} files from {sha[:12]}; {change.id} ({change.title!r}) names"
-            f" {'every golden file' if everything else f'{len(change.files)} changed files'};"
+            f" {', '.join(change.files) if len(change.files) <= 3 else f'{len(change.files)} changed files'};"
             f" wrote {manifest_path} and {golden_dir / ledger.LEDGER_NAME}"
         )
     elif recorded or previous is not None:

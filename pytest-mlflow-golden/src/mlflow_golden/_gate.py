@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from mlflow_golden import _gitrev as gitrev
@@ -130,16 +130,20 @@ class _History:
 
 def _added_names(
     before: ledger.Ledger, after: ledger.Ledger, where: str
-) -> tuple[list[tuple[str, str]], list[str]]:
-    """Patterns the step added to ledger entries, as (change id, pattern); and rewritten entries."""
-    added: list[tuple[str, str]] = []
+) -> tuple[list[ledger.Change], list[str]]:
+    """What the step added to the ledger, as changes holding only their new ``files`` items (plus the
+    entry's exclusions); and the entries it rewrote or removed."""
+    added: list[ledger.Change] = []
     rewritten: list[str] = []
     for change in after.changes:
         old = before.get(change.id)
         if old is not None and (old.revision != change.revision or not set(old.files) <= set(change.files)):
             rewritten.append(f"{change.id} was rewritten in {where}: entries are only appended or extended")
         known = set(old.files) if old is not None else set()
-        added.extend((change.id, pattern) for pattern in change.files if pattern not in known)
+        new = tuple(item for item in change.files if item not in known)
+        if new:
+            exclusions = tuple(item for item in change.files if item.startswith("!") and item not in new)
+            added.append(replace(change, files=new + exclusions))
     rewritten.extend(
         f"{old.id} was removed in {where}: entries are only appended or extended"
         for old in before.changes
@@ -178,7 +182,7 @@ def history(golden_dir: Path, repo: Path) -> list[GateProblem]:
             and after.revisions.get(name, before.revisions[name]) != before.revisions[name]
         }
         for name in sorted({n for n, letter in status.items() if letter == "M"} | moved):
-            if not any(ledger.matches(pattern, name) for _, pattern in added):
+            if not any(change.names(name) for change in added):
                 what = "changed" if status.get(name) == "M" else "got another recorded revision"
                 problems.append(
                     GateProblem(
@@ -186,16 +190,18 @@ def history(golden_dir: Path, repo: Path) -> list[GateProblem]:
                     )
                 )
         touched = {n for n, letter in status.items() if letter in "AM"}
-        for cid, pattern in added:
-            matches = [name for name in after.files if ledger.matches(pattern, name)]
-            if not matches:
-                problems.append(
-                    GateProblem(ledger.LEDGER_NAME, f"{cid} names {pattern!r}, which matches no golden file")
+        for change in added:
+            for item in change.files:
+                if item.startswith("!"):
+                    continue
+                matched = {name for name in after.files if ledger.matches(item, name) and change.names(name)}
+                if not matched:
+                    why = f"{change.id} names {item!r}, which matches no golden file"
+                    problems.append(GateProblem(ledger.LEDGER_NAME, why))
+                problems.extend(
+                    GateProblem(name, f"{change.id} names it, but {where} did not change it")
+                    for name in sorted(matched - touched)
                 )
-            problems.extend(
-                GateProblem(name, f"{cid} names it, but {where} did not change it")
-                for name in sorted(set(matches) - touched)
-            )
     return problems
 
 

@@ -11,7 +11,8 @@ recorded, from which commit, and why::
     files = ["*"]
 
 ``files`` holds golden-dir-relative paths or ``fnmatch`` patterns (``*`` also crosses folders, so ``"*"`` is
-every golden file). Entries are only ever appended, or extended by more files of the same revision;
+every golden file); an item starting with ``!`` excludes what it matches (``["*", "!*.calls.json"]``: every
+snapshot, no budget). Entries are only ever appended, or extended by more files of the same revision;
 ``gate`` checks the ledger against the history of the golden files.
 """
 
@@ -25,9 +26,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mlflow_golden._golden_paths import BUDGET_SUFFIX
+
 __all__ = [
     "LEDGER_NAME", "Change", "Ledger", "LedgerError",
-    "dumps", "id_error", "load", "loads", "matches", "write",
+    "describe", "dumps", "id_error", "load", "loads", "matches", "names", "write",
 ]  # fmt: skip
 
 LEDGER_NAME = "CHANGES.toml"
@@ -55,8 +58,9 @@ class Change:
     files: tuple[str, ...]
 
     def names(self, name: str) -> bool:
-        """Whether the change names the golden-relative file ``name`` (literally or by pattern)."""
-        return any(matches(pattern, name) for pattern in self.files)
+        """Whether the change names the golden-relative file ``name`` (literally or by pattern, and not
+        excluded by a ``!`` pattern)."""
+        return names(self.files, name)
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,31 @@ class Ledger:
 
 
 def matches(pattern: str, name: str) -> bool:
-    """Whether a ledger ``files`` item (a path or an fnmatch pattern) names the golden-relative ``name``."""
-    return fnmatch.fnmatchcase(name, pattern)
+    """Whether a ledger ``files`` item (a path or an fnmatch pattern) names the golden-relative ``name``;
+    an exclusion (``!pattern``) names nothing."""
+    return not pattern.startswith("!") and fnmatch.fnmatchcase(name, pattern)
+
+
+def names(files: Iterable[str], name: str) -> bool:
+    """Whether the ``files`` items name ``name``: some item matches it and no ``!`` item excludes it."""
+    items = list(files)
+    excluded = any(fnmatch.fnmatchcase(name, item[1:]) for item in items if item.startswith("!"))
+    return not excluded and any(matches(item, name) for item in items)
+
+
+def describe(changed: Iterable[str], catalog: Iterable[str]) -> tuple[str, ...]:
+    """``files`` items naming exactly ``changed`` among the golden files ``catalog``: ``*`` for all of
+    them, ``*`` without budgets or only budgets for those, else the sorted names."""
+    changed_set, everything = set(changed), set(catalog)
+    budgets = {name for name in everything if name.endswith(BUDGET_SUFFIX)}
+    for items, group in (
+        (("*",), everything),
+        (("*", "!*" + BUDGET_SUFFIX), everything - budgets),
+        (("*" + BUDGET_SUFFIX,), budgets),
+    ):
+        if group and changed_set == group:
+            return items
+    return tuple(sorted(changed_set))
 
 
 def id_error(change_id: str) -> str | None:
