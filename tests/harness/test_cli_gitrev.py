@@ -104,3 +104,29 @@ def test_worktree_of_an_unknown_revision_fails_before_creating_anything(repo: Pa
     with pytest.raises(UnknownRevisionError, match=r"'v9\.9'"), gitrev.worktree(repo, "v9.9"):
         pass
     assert len(_git(repo, "worktree", "list").splitlines()) == 1
+
+
+def test_dirty_paths_lists_modified_staged_and_untracked_files(repo: Path) -> None:
+    _commit(repo, "one")
+    (repo / "code.txt").write_text("changed", encoding="utf-8")
+    (repo / "staged.txt").write_text("new", encoding="utf-8")
+    _git(repo, "add", "staged.txt")
+    (repo / "sub").mkdir()
+    (repo / "sub" / "untracked.txt").write_text("new", encoding="utf-8")
+    assert sorted(gitrev.dirty_paths(repo)) == ["code.txt", "staged.txt", "sub/untracked.txt"]
+
+
+def test_dirty_paths_leaves_out_excluded_folders_and_ignored_files(repo: Path) -> None:
+    _commit(repo, "one")
+    (repo / ".gitignore").write_text("*.log\n", encoding="utf-8")
+    _git(repo, "add", ".gitignore")
+    _git(repo, "commit", "-q", "-m", "ignore logs")
+    (repo / "run.log").write_text("noise", encoding="utf-8")
+    (repo / "golden").mkdir()
+    (repo / "golden" / "x.json.new").write_text("{}", encoding="utf-8")
+    assert gitrev.dirty_paths(repo, [repo / "golden", repo.parent / "elsewhere"]) == []
+
+
+def test_dirty_paths_of_a_clean_checkout_is_empty(repo: Path) -> None:
+    _commit(repo, "one")
+    assert gitrev.dirty_paths(repo) == []

@@ -1,4 +1,4 @@
-"""``python -m mlflow_golden``: verify, record, provenance, show, diff.
+"""``python -m mlflow_golden``: verify, record, provenance, show, diff, pending, review, accept, reject.
 
 Every command that runs scenarios runs pytest in a fresh subprocess (``runner.run_pytest``)
 in the project root (where ``tests/golden`` and ``golden/`` live): the current folder, read once
@@ -18,15 +18,14 @@ Exit codes (all commands):
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
 from mlflow_golden import _budgets as budgets
 from mlflow_golden import _change_record as change_record
+from mlflow_golden import _cli_review as review
 from mlflow_golden import _gate as gate
 from mlflow_golden import _gitrev as gitrev
 from mlflow_golden import _ledger as ledger
@@ -47,7 +46,7 @@ from mlflow_golden._cli_results import (
 )
 from mlflow_golden._golden_paths import BUDGET_SUFFIX, MANIFEST_NAME
 from mlflow_golden._pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
-from mlflow_golden._recording import GoldenFiles, recording_args, worktree_project
+from mlflow_golden._recording import GoldenFiles, recording_args, versions, worktree_project
 from mlflow_golden._runner import PytestRunner, run_pytest
 from mlflow_golden._status import RECORDED, Status
 from mlflow_golden._tree import render_tree, tree_diff
@@ -92,11 +91,6 @@ def cmd_verify(args: argparse.Namespace, pytest_args: list[str], context: Contex
 # record / provenance
 
 
-def _versions() -> dict[str, str]:
-    """MLflow and Python versions of this environment (the child pytest uses the same interpreter)."""
-    return {"mlflow_version": metadata.version("mlflow"), "python_version": platform.python_version()}
-
-
 def _change_request(args: argparse.Namespace) -> ChangeRequest | None:
     """The ledger change named on the command line, if any (``--change``, ``--title``, ``--why``)."""
     if args.change is None and args.title is None and args.why is None:
@@ -131,7 +125,7 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Contex
     recorded = [name for nodeid in written for name in files.owned_by(nodeid) or ()]  # snapshots, budgets
     if request is not None:
         change = change_record.record_change(
-            golden_dir, before, recorded, sha, request, _versions(), catalog=all_now
+            golden_dir, before, recorded, sha, request, versions(), catalog=all_now
         )
         output.line(
             f"recorded {len(recorded)} files from {sha[:12]}; {change.id} ({change.title!r}) names"
@@ -139,7 +133,7 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Contex
             f" wrote {manifest_path} and {golden_dir / ledger.LEDGER_NAME}"
         )
     elif recorded or previous is not None:
-        updated = manifest.update(previous, golden_dir, recorded, sha, baseline=args.baseline, **_versions())
+        updated = manifest.update(previous, golden_dir, recorded, sha, baseline=args.baseline, **versions())
         manifest.write(manifest_path, updated)
         output.line(
             f"recorded {len(recorded)} files from {sha[:12]}; wrote {manifest_path}"
@@ -344,7 +338,69 @@ def build_parser() -> argparse.ArgumentParser:
     diff = add("diff", cmd_diff, "tree diff of two golden files, or of two golden folders", None, False)
     diff.add_argument("a", metavar="A", help="expected side (file or folder)")
     diff.add_argument("b", metavar="B", help="actual side (file or folder)")
+    _add_review_commands(add)
     return parser
+
+
+_PENDING_TEXT = """\
+List the pending files (<golden>.new, left by a compare run that found a difference) per test:
+state (new: no golden yet; changed), kind (snapshot, budget), golden file. --json: a list of
+{nodeid, golden, pending, kind, state}, paths relative to the golden folder, sorted by golden file.
+Collects the golden tests (pytest --collect-only) to know which test owns which file."""
+
+_REVIEW_TEXT = """\
+Step through the pending changes one test at a time: the run-tree diff (or the new tree) and the
+store-call budget diff, then accept, reject, skip or quit (answers read from stdin). At the end the
+rejected pending files are deleted and all accepted tests go through one accept (see accept)."""
+
+_ACCEPT_TEXT = """\
+Make pending changes golden. Refuses when the code has uncommitted changes (outside the golden
+folder): it records the chosen tests from HEAD (temporary worktree, one pytest run), checks that
+every recorded file equals its pending file (or the golden file where nothing is pending), and only
+then copies them into the golden folder, updates MANIFEST.json (revision and change id) and
+CHANGES.toml (--change GC-N to add to an entry of the same revision; otherwise a new entry needs
+--title and --why), and deletes the pending files. Any mismatch writes nothing (exit 1).
+PATTERNS are node ids or fnmatch globs of node ids or golden file names."""
+
+
+def _add_review_commands(
+    add: Callable[[str, Command, str, str | None, bool], argparse.ArgumentParser],
+) -> None:
+    def golden_dir(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+
+    def change(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--change", metavar="GC-N", help="ledger entry to add the files to (same revision)")
+        sub.add_argument("--title", metavar="T", help="title of a new ledger entry")
+        sub.add_argument("--why", metavar="W", help="why the goldens change (new ledger entry)")
+
+    def choice(sub: argparse.ArgumentParser, verb: str) -> None:
+        sub.add_argument(
+            "patterns", nargs="*", metavar="PATTERN", help="node id or glob (tests or golden files)"
+        )
+        sub.add_argument("--all", action="store_true", help=f"{verb} every pending change")
+
+    pending = add(
+        "pending", review.cmd_pending, "list pending changes (<golden>.new files)", _PENDING_TEXT, True
+    )
+    golden_dir(pending)
+    pending.add_argument("--json", action="store_true", help="machine-readable list")
+    reviewer = add(
+        "review", review.cmd_review, "step through pending changes: accept/reject/skip", _REVIEW_TEXT, True
+    )
+    golden_dir(reviewer)
+    change(reviewer)
+    accept = add(
+        "accept", review.cmd_accept, "record pending changes from HEAD, make them golden", _ACCEPT_TEXT, True
+    )
+    golden_dir(accept)
+    choice(accept, "accept")
+    change(accept)
+    reject = add("reject", review.cmd_reject, "delete pending changes", None, True)
+    golden_dir(reject)
+    choice(reject, "reject")
+    for sub in (pending, reviewer, accept, reject):
+        _usage_with_pytest_args(sub)
 
 
 def main(
@@ -353,11 +409,13 @@ def main(
     err: TextIO | None = None,
     project: Path | None = None,
     runner: PytestRunner = run_pytest,
+    stdin: TextIO | None = None,
 ) -> int:
     """Entry point of ``python -m mlflow_golden``; returns the exit code.
 
     ``project`` is the project root (default: the current folder, read here once); ``runner``
-    runs pytest for verify, record and provenance (default: a fresh pytest subprocess).
+    runs pytest for verify, record and provenance (default: a fresh pytest subprocess); ``stdin``
+    answers review's questions (default: ``sys.stdin``).
     """
     output = Output(out or sys.stdout, err or sys.stderr)
     parser = build_parser()
@@ -367,11 +425,11 @@ def main(
     if extra[:1] == ["--"]:
         extra = extra[1:]
     try:
-        context = Context(Path.cwd() if project is None else project, output, runner)
+        context = Context(Path.cwd() if project is None else project, output, runner, stdin or sys.stdin)
         code: int = args.func(args, extra, context)
     except (
         CliError, gitrev.GitError, manifest.ManifestError, snapshot.GoldenFileError, budgets.BudgetFileError,
-        ledger.LedgerError,
+        review.ReviewError, ledger.LedgerError,
     ) as exc:  # fmt: skip
         output.error(str(exc))
         return EXIT_UNUSABLE

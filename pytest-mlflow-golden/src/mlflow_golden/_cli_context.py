@@ -1,4 +1,4 @@
-"""What every CLI command works with: the project root, the output, and the pytest runner.
+"""What every CLI command works with: the project root, the output, the pytest runner, the input.
 
 ``main`` reads the project root once (the current folder) and builds the ``Context``; commands
 take every path from it and run pytest only through its runner, so a test can hand them a
@@ -7,8 +7,9 @@ throwaway project and a stand-in runner and call them in-process.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -37,6 +38,11 @@ class Output:
         self.out.write(text if text.endswith("\n") else text + "\n")
         self.out.flush()
 
+    def prompt(self, text: str) -> None:
+        """A question, without a line end (the answer is typed after it)."""
+        self.out.write(text)
+        self.out.flush()
+
     def error(self, text: str) -> None:
         self.err.write(f"error: {text}\n")
         self.err.flush()
@@ -53,11 +59,13 @@ class Output:
 
 @dataclass(frozen=True)
 class Context:
-    """The project root (where ``tests/golden`` and ``golden/`` live), the output, the pytest runner."""
+    """The project root (where ``tests/golden`` and ``golden/`` live), the output, the pytest runner,
+    and where answers to questions come from (``review``)."""
 
     project: Path
     output: Output
     run_pytest: PytestRunner
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
 
     def golden_dir(self, option: str | None) -> Path:
         """The golden folder: ``option`` (relative to the project root) or ``<project>/golden``."""

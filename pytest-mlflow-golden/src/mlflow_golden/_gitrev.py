@@ -19,6 +19,7 @@ __all__ = [
     "GitError",
     "UnknownRevisionError",
     "changed_paths",
+    "dirty_paths",
     "file_at",
     "first_commit_adding",
     "first_parent_history",
@@ -149,6 +150,28 @@ def paths_at(repo: Path, commit: str, folder: str) -> list[str]:
         ["ls-tree", "-z", "-r", "--name-only", commit, "--", folder], repo, "list the golden folder"
     )
     return [path for path in listing.split("\0") if path]
+
+
+def dirty_paths(repo: Path, exclude: Sequence[Path] = ()) -> list[str]:
+    """Repository-relative paths with uncommitted changes (modified, staged, untracked; not
+    git-ignored ones), outside the folders ``exclude`` (those outside the repository are ignored)."""
+    pathspec = [
+        f":(exclude){folder.resolve().relative_to(repo.resolve()).as_posix()}"
+        for folder in exclude
+        if folder.resolve().is_relative_to(repo.resolve()) and folder.resolve() != repo.resolve()
+    ]
+    completed = _git(["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".", *pathspec], repo)
+    if completed.returncode != 0:
+        raise GitError(f"cannot list uncommitted changes in {repo}: {_detail(completed)}")
+    paths: list[str] = []
+    fields = iter(completed.stdout.split("\0"))
+    for field in fields:
+        if not field:
+            continue
+        paths.append(field[3:])
+        if field[0] in "RC":  # a rename or copy: the original path follows
+            next(fields, None)
+    return paths
 
 
 @contextmanager

@@ -7,14 +7,22 @@ into a chosen folder.
 
 from __future__ import annotations
 
+import platform
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from importlib import metadata
 from pathlib import Path
 
 from mlflow_golden._golden_paths import owner_key, split_golden_name
 from mlflow_golden._pytest_args import GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
 
-__all__ = ["GoldenFiles", "recording_args", "worktree_project"]
+__all__ = ["GoldenFiles", "recording_args", "versions", "worktree_project"]
+
+
+def versions() -> dict[str, str]:
+    """MLflow and Python versions of this environment (the child pytest uses the same interpreter),
+    as the manifest records them."""
+    return {"mlflow_version": metadata.version("mlflow"), "python_version": platform.python_version()}
 
 
 def worktree_project(worktree: Path, repo: Path, project: Path) -> Path:
