@@ -9,7 +9,7 @@ unnamed checks use ``<test>.1.json``, ``<test>.2.json``...; ``check(name="after_
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ class Golden:
         update: bool,
         item: pytest.Item,
         volatile_tags: tuple[str, ...] = (),
+        volatile_paths: tuple[str, ...] = (),
     ) -> None:
         self._store = store
         self._path = path
@@ -51,6 +52,7 @@ class Golden:
         self._update = update
         self._item = item
         self._volatile_tags = volatile_tags
+        self._volatile_paths = volatile_paths
         self._error: BaseException | None = None
         self._unnamed = 0
         self._names: set[str] = set()
@@ -99,21 +101,32 @@ class Golden:
         with self.catch_error():
             yield
 
-    def snapshot(self, result: object = None, error: BaseException | None = None) -> dict[str, Any]:
+    def snapshot(
+        self, result: object = None, error: BaseException | None = None, *, volatile: Sequence[str] = ()
+    ) -> dict[str, Any]:
         """The normalized snapshot of the store plus ``result``/``error``, without a golden file.
 
         For tests that inspect the snapshot itself; the test then needs no ``check()``.
+        ``volatile``: as for ``check``.
         """
         self._used = True
-        return self._normalized(result, error)
+        return self._normalized(result, error, volatile)
 
     def check(
-        self, result: object = None, error: BaseException | None = None, *, name: str | None = None
+        self,
+        result: object = None,
+        error: BaseException | None = None,
+        *,
+        name: str | None = None,
+        volatile: Sequence[str] = (),
     ) -> None:
         """Compare the snapshot byte for byte with its golden file, then the store calls made since
         the previous check with their budget (or write both with ``--golden-update``).
 
         ``name`` names the snapshot (``<test>.<name>.json``); unnamed checks are numbered.
+        ``volatile``: snapshot path patterns (``runs.*.params.seed``, see the README) whose values
+        become ``<volatile>`` in this snapshot, on top of the ini ones; each must match something,
+        else the check fails naming it.
         """
         path = self.snapshot_path(name)
         if name is not None:
@@ -126,7 +139,7 @@ class Golden:
         self._item.user_properties.append((FILE_PROPERTY, path.relative_to(self._golden_dir).as_posix()))
         calls = list(self._store.creation_log.store_calls)[self._calls_judged :]
         self._calls_judged += len(calls)
-        self._check_behavior(path, result, error)
+        self._check_behavior(path, result, error, volatile)
         self._error = None
         if budgets.exempt(self._item, self._store.backend):
             return
@@ -152,9 +165,18 @@ class Golden:
             azureml_uri=self._store.azureml_uri,
         )
 
-    def _normalized(self, result: object, error: BaseException | None) -> dict[str, Any]:
+    def _normalized(
+        self, result: object, error: BaseException | None, volatile: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        if isinstance(volatile, str):
+            raise TypeError(f"volatile= takes a sequence of patterns, not the string {volatile!r}")
         try:
-            return normalize(self._raw(result, error), volatile_tags=self._volatile_tags)
+            return normalize(
+                self._raw(result, error),
+                volatile_tags=self._volatile_tags,
+                volatile_paths=self._volatile_paths,
+                strict_volatile_paths=tuple(volatile),
+            )
         except HarnessError as exc:
             pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
 
@@ -166,8 +188,10 @@ class Golden:
         properties[:] = [entry for entry in properties if entry[0] != STATUS_PROPERTY]
         properties.append((STATUS_PROPERTY, worst.value))  # plain str: xdist serializes reports
 
-    def _check_behavior(self, path: Path, result: object, error: BaseException | None) -> None:
-        actual = self._normalized(result, error)
+    def _check_behavior(
+        self, path: Path, result: object, error: BaseException | None, volatile: Sequence[str]
+    ) -> None:
+        actual = self._normalized(result, error, volatile)
         text = dumps(actual)
         exists = path.is_file()
         if self._update:
