@@ -264,9 +264,7 @@ def _mapping(
     values: Mapping[str, str | None], norm: Normalizer, drop: Callable[[str], bool]
 ) -> dict[str, str | None]:
     """Tags/params by normalized key; a NULL value (the sqlite store keeps one) stays null."""
-    return {
-        norm.text(k): None if v is None else norm.value(v, k) for k, v in values.items() if not drop(k)
-    }
+    return {norm.text(k): None if v is None else norm.value(v, k) for k, v in values.items() if not drop(k)}
 
 
 def normalize_error(error: BaseException | None, norm: Normalizer) -> dict[str, str] | None:

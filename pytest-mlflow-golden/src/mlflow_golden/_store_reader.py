@@ -92,14 +92,20 @@ def _metric_history(client: MlflowClient, run_id: str, key: str) -> list[RawMetr
     return [RawMetricPoint(step=int(m.step), value=float(m.value)) for m in ordered]
 
 
-def _artifact_files(artifact_uri: str, directory: str | None = None) -> list[str]:
-    """Paths of every artifact file under ``directory`` of the run's artifact root, recursively."""
+def _artifact_files(artifact_uri: str, directory: str = "") -> list[str]:
+    """Paths of every artifact file under ``directory`` of the run's artifact root, recursively.
+
+    MLflow lists a URI relative to its parent folder, so only each entry's last name is used.
+    """
+    uri = f"{artifact_uri.rstrip('/')}/{directory}" if directory else artifact_uri
     files: list[str] = []
-    for info in mlflow.artifacts.list_artifacts(artifact_uri=artifact_uri, artifact_path=directory):
+    for info in mlflow.artifacts.list_artifacts(artifact_uri=uri):
+        name = info.path.rstrip("/").rsplit("/", 1)[-1]
+        path = f"{directory}/{name}" if directory else name
         if info.is_dir:
-            files.extend(_artifact_files(artifact_uri, info.path))
+            files.extend(_artifact_files(artifact_uri, path))
         else:
-            files.append(info.path)
+            files.append(path)
     return files
 
 
