@@ -59,7 +59,7 @@ def recorded(pytester: pytest.Pytester, run_inner: InnerRun) -> pytest.Pytester:
 
 def test_golden_update_writes_the_golden_file(recorded: pytest.Pytester) -> None:
     data = json.loads((recorded.path / GOLDEN).read_text(encoding="utf-8"))
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     assert [run["name"] for run in data["runs"]] == ["parent", "other", "child"]
     assert data["runs"][2]["parent"] == "run-1"
     assert data["result"] == {"child": "run-3"}

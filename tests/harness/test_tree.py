@@ -219,7 +219,8 @@ def test_tree_diff_of_equal_snapshots_says_no_differences_and_marks_nothing() ->
             lambda sweep: sweep["runs"][0].update(artifacts=[_artifact("model.onnx", 13, "9" * 64)]),
             '~   run-1 "sweep" RUNNING (active)',
             [
-                "~       artifact model.onnx: content differs (12 B, sha256 0123456789ab -> 13 B, sha256 999999999999)"
+                "~       artifact model.onnx: content differs"
+                " (12 B, sha256 0123456789ab -> 13 B, sha256 999999999999)"
             ],
             id="artifact_content",
         ),
