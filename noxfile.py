@@ -53,7 +53,8 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """ruff, mypy --strict, the whole pytest suite with branch coverage, every backend, provenance.
+    """ruff, mypy --strict, the ledger gate, the whole pytest suite with branch coverage, every backend,
+    provenance.
 
     1. the golden catalog on the file backend, with the branch-coverage gate for the four
        modules the consolidation rewrites;
@@ -66,6 +67,7 @@ def tests(session: nox.Session) -> None:
     _install(session)
     session.run("ruff", "check", *LINT_PATHS)
     session.run("mypy", "--strict", *TYPED_PATHS)
+    session.run("python", "-m", "mlflow_golden", "gate")  # every golden change is named in the ledger
     session.run("coverage", "erase")
     xdist = ("-n", "2", "--dist", "loadgroup")
     session.run("pytest", "tests/golden", *xdist, "--cov", "--cov-branch", "--cov-report=", *session.posargs)

@@ -9,13 +9,14 @@ module snapshot would otherwise drop them (re-importing them redefines SQLAlchem
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 import mlflow_golden
 from mlflow_golden import _backends as backends
+from mlflow_golden._ci import CI_ENV
 from mlflow_golden._session import backend_of
 
 InnerRun = Callable[..., pytest.RunResult]
@@ -32,6 +33,20 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     if _HELD_MANAGER in config.stash:
         del config.stash[_HELD_MANAGER]
         backends.release_manager()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ci_cleared() -> Iterator[None]:
+    """Every inner pytest (in-process, subprocess, the CLI's) runs as on a developer's machine: ``CI``
+    cleared for the whole session, restored after it.
+
+    CI may run this suite with ``CI=true``, and a CI run refuses ``--golden-update`` and writes no
+    pending file, which most tests here exercise. Tests of the CI guard set ``CI`` themselves
+    (``monkeypatch.setenv``, see ``tests/harness/test_ci_guard.py``).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(CI_ENV, raising=False)
+        yield
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from _cli_fakes import FakeRecorder, ScriptedRunner, scenarios
 from _cli_project import History
 from _cli_run import CliRun, run_cli
 
+from mlflow_golden import _ledger as ledger
 from mlflow_golden._golden_paths import budget_name
 from mlflow_golden._status import Status
 
@@ -180,3 +181,47 @@ def test_record_outside_a_git_repository_says_so(tmp_path: Path) -> None:
     recorded = _record(History(project, "", ""), "--from", "HEAD")
     assert recorded.completed.code == 2
     assert "not a git repository" in recorded.completed.err
+
+
+# --- record --change: a deliberate change, named in the ledger ---------------------------------
+
+
+def _changed(recorded: Recorded, *args: str) -> Recorded:
+    """``recorded`` (baseline goldens) re-recorded from HEAD's code as a ledger change."""
+    return _record(recorded.history, "--from", "HEAD", *args, demo.SWEEP_ID)
+
+
+def test_record_as_a_change_names_the_changed_files_in_the_ledger(recorded: Recorded) -> None:
+    changed = _changed(recorded, "--title", "version 2", "--why", "the tag moved on")
+    assert changed.completed.code == 0, changed.completed.printed
+    entries = ledger.load(changed.history.project / "golden" / ledger.LEDGER_NAME).changes
+    assert entries == (
+        ledger.Change(
+            "GC-1", "version 2", "the tag moved on", changed.history.head,
+            (budget_name(demo.SWEEP_GOLDEN), demo.SWEEP_GOLDEN),
+        ),
+    )  # fmt: skip
+
+
+def test_record_as_a_change_gives_its_files_the_change_id_and_leaves_the_rest(recorded: Recorded) -> None:
+    before = demo.read_manifest(recorded.history.project)["files"]
+    changed = _changed(recorded, "--title", "version 2", "--why", "the tag moved on")
+    after = demo.read_manifest(changed.history.project)["files"]
+    assert after[demo.SWEEP_GOLDEN]["change"] == "GC-1"
+    assert after[demo.SWEEP_GOLDEN]["revision"] == changed.history.head
+    assert after[demo.SINGLE_GOLDEN] == before[demo.SINGLE_GOLDEN]
+
+
+def test_record_as_a_new_change_without_a_why_stops_before_recording(recorded: Recorded) -> None:
+    changed = _changed(recorded, "--title", "version 2")
+    assert changed.completed.code == 2
+    assert "GC-1 is a new change: give it a --title and a --why" in changed.completed.err
+    assert changed.recorder.calls == []
+
+
+def test_record_into_an_existing_change_of_another_revision_is_refused(recorded: Recorded) -> None:
+    first = _changed(recorded, "--title", "version 2", "--why", "the tag moved on")
+    assert first.completed.code == 0, first.completed.printed
+    again = _record(recorded.history, "--from", "HEAD~1", "--change", "GC-1", demo.SINGLE_ID)
+    assert again.completed.code == 2
+    assert "GC-1 was recorded from" in again.completed.err

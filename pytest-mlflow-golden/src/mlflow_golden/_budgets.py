@@ -12,6 +12,10 @@ order, as the recorder logged them. ``judge`` compares a scenario's calls with i
   sequences as a unified diff;
 - no budget file: ``missing`` - fails unless updating, like a missing golden.
 
+A compare run writes the actual budget as a pending file (``<budget>.new``, ``mlflow_golden._pending``)
+when the budget is over, missing, or can be lowered (so a lowered budget can be accepted through
+``review``, although the run passes).
+
 A scenario whose calls really differ on one backend (a store rejects an argument another accepts,
 so the code under test takes a fallback path there) says so with
 ``@pytest.mark.golden_budget_differs_on("server", reason=...)``: its budget is not checked (and
@@ -110,13 +114,16 @@ def sequence_diff(recorded: Sequence[str], actual: Sequence[str], path: Path) ->
     return "\n".join(lines)
 
 
-def judge(path: Path, calls: Sequence[str], nodeid: str, *, update: bool) -> Verdict:
-    """Compare ``calls`` with the budget at ``path`` (or write it when updating)."""
+def judge(
+    path: Path, calls: Sequence[str], nodeid: str, *, update: bool, write_missing: bool = False
+) -> Verdict:
+    """Compare ``calls`` with the budget at ``path``; write it when updating, or when it is missing
+    and ``write_missing`` (``--golden-update-missing``)."""
     text = dumps(calls)
     exists = path.is_file()
     if exists and path.read_text(encoding="utf-8") == text:
         return Verdict(BudgetStatus.OK)
-    if update:
+    if update or (write_missing and not exists):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
         return Verdict(BudgetStatus.WRITTEN)

@@ -26,10 +26,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from mlflow_golden import _budgets as budgets
+from mlflow_golden import _change_record as change_record
+from mlflow_golden import _gate as gate
 from mlflow_golden import _gitrev as gitrev
+from mlflow_golden import _ledger as ledger
 from mlflow_golden import _manifest as manifest
 from mlflow_golden import _provenance as provenance
 from mlflow_golden import _snapshot as snapshot
+from mlflow_golden._change_record import ChangeRequest, resolve
 from mlflow_golden._cli_context import Context, Output
 from mlflow_golden._cli_progress import Progress
 from mlflow_golden._cli_results import (
@@ -93,24 +97,48 @@ def _versions() -> dict[str, str]:
     return {"mlflow_version": metadata.version("mlflow"), "python_version": platform.python_version()}
 
 
+def _change_request(args: argparse.Namespace) -> ChangeRequest | None:
+    """The ledger change named on the command line, if any (``--change``, ``--title``, ``--why``)."""
+    if args.change is None and args.title is None and args.why is None:
+        return None
+    return ChangeRequest(args.change, args.title, args.why)
+
+
 def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
-    """Record goldens from REV's code (temporary worktree) with the current tests; update the manifest."""
+    """Record goldens from REV's code (temporary worktree) with the current tests; update the manifest
+    (and, with ``--change``, the ledger: the files the recording changed become that change)."""
     output = context.output
     repo = gitrev.repo_root(context.project)
     sha = gitrev.resolve_revision(args.rev, repo)
     golden_dir = context.golden_dir(args.golden_dir)
     manifest_path = golden_dir / MANIFEST_NAME
     previous = manifest.load(manifest_path) if manifest_path.exists() else None  # unreadable: stop now
+    request = _change_request(args)
+    if request is not None:
+        if args.baseline:
+            raise CliError("--baseline records the baseline itself; it cannot be a --change")
+        resolve(request, ledger.load(golden_dir / ledger.LEDGER_NAME), sha)  # a bad request stops here
+    before = change_record.shas(golden_dir, manifest.golden_files(golden_dir))
     output.line(f"recording from {args.rev} ({sha}) into {golden_dir}")
     with gitrev.worktree(repo, sha) as tree:
         target = worktree_project(tree, repo, context.project)
         run = context.run_scenarios(recording_args(pytest_args, target, golden_dir), show=lambda _: True)
     for path in run.orphans:
         output.status(Status.REMOVED, path)
-    files = GoldenFiles(manifest.golden_files(golden_dir), golden_dir)
+    all_now = manifest.golden_files(golden_dir)
+    files = GoldenFiles(all_now, golden_dir)
     written = [result.nodeid for result in run.scenarios if result.status in RECORDED]
     recorded = [name for nodeid in written for name in files.owned_by(nodeid) or ()]  # snapshots, budgets
-    if recorded or previous is not None:
+    if request is not None:
+        change = change_record.record_change(
+            golden_dir, before, recorded, sha, request, _versions(), catalog=all_now
+        )
+        output.line(
+            f"recorded {len(recorded)} files from {sha[:12]}; {change.id} ({change.title!r}) names"
+            f" {', '.join(change.files) if len(change.files) <= 3 else f'{len(change.files)} changed files'};"
+            f" wrote {manifest_path} and {golden_dir / ledger.LEDGER_NAME}"
+        )
+    elif recorded or previous is not None:
         updated = manifest.update(previous, golden_dir, recorded, sha, baseline=args.baseline, **_versions())
         manifest.write(manifest_path, updated)
         output.line(
@@ -125,6 +153,18 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Contex
 def cmd_provenance(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
     """Re-record every golden from its manifest revision into a temp folder; compare byte for byte."""
     return provenance.check(context, context.golden_dir(args.golden_dir), pytest_args)
+
+
+def cmd_gate(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
+    """Check that every golden change is named by the ledger (no pytest run); exit 1 on any problem."""
+    golden_dir = context.golden_dir(args.golden_dir)
+    problems = gate.check(golden_dir, gitrev.repo_root(context.project))
+    for problem in problems:
+        context.output.line(f"{problem.name}: {problem.why}")
+    files = len(manifest.golden_files(golden_dir))
+    changes = len(ledger.load(golden_dir / ledger.LEDGER_NAME).changes)
+    context.output.line(f"gate: {files} golden files, {changes} ledger changes: {len(problems)} problems")
+    return EXIT_DIFFERENCES if problems else EXIT_OK
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,6 +265,13 @@ the manifest (extra). Exit 1 if any; exit 3 if a revision is not in this clone (
 git fetch --unshallow). Other options go to pytest (-n N, {BACKEND_OPTION} ...)."""
 
 
+_GATE_TEXT = f"""\
+Check, without running pytest, that DIR's golden files, DIR/MANIFEST.json and the ledger
+DIR/{ledger.LEDGER_NAME} agree, and that since the ledger was added every commit that changed a
+golden or budget file (or its recorded revision) added a ledger entry naming it, and every name
+a commit added to the ledger is a file that commit changed. Exit 1 on any problem."""
+
+
 def _usage_with_pytest_args(parser: argparse.ArgumentParser) -> None:
     """Show in the usage line that unknown arguments go to pytest (call after adding arguments)."""
     parser.usage = parser.format_usage().removeprefix("usage: ").rstrip() + " [pytest args ...]"
@@ -268,6 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     record.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
     record.add_argument(
+        "--change", metavar="GC-N",
+        help="record as a golden change: the files it changes get this ledger id (default: the next id)",
+    )  # fmt: skip
+    record.add_argument("--title", help="title of a new ledger change (with --change or alone)")
+    record.add_argument("--why", help="why the change was made (a new ledger change needs it)")
+    record.add_argument(
         "--baseline", action="store_true",
         help="make REV the manifest's baseline revision (automatic when there is no manifest yet)",
     )  # fmt: skip
@@ -279,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     provenance_parser.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
     _usage_with_pytest_args(provenance_parser)
+
+    gate_parser = add(
+        "gate", cmd_gate, "check that every golden change is named by the ledger", _GATE_TEXT, False
+    )
+    gate_parser.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
 
     show = add("show", cmd_show, "print a golden file as a tree", None, False)
     show.add_argument("file", metavar="FILE", help="a golden JSON file")
@@ -312,7 +370,8 @@ def main(
         context = Context(Path.cwd() if project is None else project, output, runner)
         code: int = args.func(args, extra, context)
     except (
-        CliError, gitrev.GitError, manifest.ManifestError, snapshot.GoldenFileError, budgets.BudgetFileError
+        CliError, gitrev.GitError, manifest.ManifestError, snapshot.GoldenFileError, budgets.BudgetFileError,
+        ledger.LedgerError,
     ) as exc:  # fmt: skip
         output.error(str(exc))
         return EXIT_UNUSABLE

@@ -18,8 +18,13 @@ from pathlib import Path
 __all__ = [
     "GitError",
     "UnknownRevisionError",
+    "changed_paths",
+    "file_at",
+    "first_commit_adding",
+    "first_parent_history",
     "has_commit",
     "is_shallow",
+    "paths_at",
     "repo_root",
     "resolve_revision",
     "worktree",
@@ -79,6 +84,71 @@ def is_shallow(repo: Path) -> bool:
     """Whether ``repo`` is a shallow clone (older commits may be missing)."""
     completed = _git(["rev-parse", "--is-shallow-repository"], repo)
     return completed.returncode == 0 and completed.stdout.strip() == "true"
+
+
+def _checked(args: Sequence[str], repo: Path, purpose: str) -> str:
+    completed = _git(args, repo)
+    if completed.returncode != 0:
+        raise GitError(f"cannot {purpose}: {_detail(completed)}")
+    return completed.stdout
+
+
+def first_parent_history(repo: Path) -> list[str]:
+    """The commits of HEAD's first-parent chain, oldest first (empty in a repository without commits)."""
+    if _git(["rev-parse", "--verify", "--quiet", "HEAD"], repo).returncode != 0:
+        return []
+    return _checked(["rev-list", "--first-parent", "--reverse", "HEAD"], repo, "list the history").split()
+
+
+def first_commit_adding(repo: Path, path: str) -> str | None:
+    """The oldest first-parent commit that added ``path`` (repository-relative), or None."""
+    out = _checked(
+        ["log", "--first-parent", "--diff-filter=A", "--format=%H", "--", path],
+        repo,
+        f"find when {path} was added",
+    )
+    commits = out.split()
+    return commits[-1] if commits else None
+
+
+def changed_paths(repo: Path, parent: str | None, commit: str | None, folder: str) -> dict[str, str]:
+    """Repository-relative paths under ``folder`` that changed from ``parent`` to ``commit``, with git's
+    status letter (``A``, ``M``, ``D``, ...). ``commit`` None is the working tree (untracked files count
+    as ``A``, ignored ones not); ``parent`` None is the empty tree."""
+    base = parent or _checked(["hash-object", "-t", "tree", "/dev/null"], repo, "name the empty tree").strip()
+    revs = [base] if commit is None else [base, commit]
+    out = _checked(
+        ["diff", "-z", "--no-renames", "--name-status", *revs, "--", folder], repo, "diff the golden folder"
+    )
+    fields = out.split("\0")
+    changes = {path: status[:1] for status, path in zip(fields[0::2], fields[1::2], strict=False) if path}
+    if commit is None:
+        untracked = _checked(
+            ["ls-files", "-z", "--others", "--exclude-standard", "--", folder],
+            repo,
+            "list untracked golden files",
+        )
+        changes.update((path, "A") for path in untracked.split("\0") if path)
+    return changes
+
+
+def file_at(repo: Path, commit: str | None, path: str) -> str | None:
+    """The text of repository-relative ``path`` at ``commit`` (None: the working tree); None if absent."""
+    if commit is None:
+        try:
+            return (repo / path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+    completed = _git(["show", f"{commit}:{path}"], repo)
+    return completed.stdout if completed.returncode == 0 else None
+
+
+def paths_at(repo: Path, commit: str, folder: str) -> list[str]:
+    """Repository-relative paths of the files under ``folder`` in ``commit``."""
+    listing = _checked(
+        ["ls-tree", "-z", "-r", "--name-only", commit, "--", folder], repo, "list the golden folder"
+    )
+    return [path for path in listing.split("\0") if path]
 
 
 @contextmanager

@@ -4,6 +4,9 @@ A test may take several snapshots. The first unnamed ``check()`` uses ``<test>.j
 unnamed checks use ``<test>.1.json``, ``<test>.2.json``...; ``check(name="after_refit")`` uses
 ``<test>.after_refit.json``. Each snapshot file has its own store-call budget beside it
 (``<file>.calls.json``) holding the store calls made since the previous check.
+
+A compare run that finds a snapshot or budget different or missing writes what it saw beside it as
+a pending file (``mlflow_golden._pending``); ``--golden-update-missing`` writes missing files only.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import pytest
 
 from mlflow_golden import _budgets as budgets
 from mlflow_golden import _golden_paths as golden_paths
+from mlflow_golden import _pending as pending
 from mlflow_golden._budgets import BudgetStatus
 from mlflow_golden._normalize import HarnessError, normalize
+from mlflow_golden._pending import PendingFiles
 from mlflow_golden._report import mismatch_report
 from mlflow_golden._snapshot import GoldenFileError, dumps, load
 from mlflow_golden._status import STATUS_PROPERTY, Status
@@ -45,6 +50,8 @@ class Golden:
         item: pytest.Item,
         volatile_tags: tuple[str, ...] = (),
         volatile_paths: tuple[str, ...] = (),
+        update_missing: bool = False,
+        pending_files: PendingFiles | None = None,
     ) -> None:
         self._store = store
         self._path = path
@@ -53,6 +60,8 @@ class Golden:
         self._item = item
         self._volatile_tags = volatile_tags
         self._volatile_paths = volatile_paths
+        self._update_missing = update_missing
+        self._pending_files = pending_files
         self._error: BaseException | None = None
         self._unnamed = 0
         self._names: set[str] = set()
@@ -121,7 +130,9 @@ class Golden:
         volatile: Sequence[str] = (),
     ) -> None:
         """Compare the snapshot byte for byte with its golden file, then the store calls made since
-        the previous check with their budget (or write both with ``--golden-update``).
+        the previous check with their budget (or write both with ``--golden-update``; write the missing
+        ones with ``--golden-update-missing``). Both are judged before the test fails, so one run
+        reports, and writes the pending file of, each that differs.
 
         ``name`` names the snapshot (``<test>.<name>.json``); unnamed checks are numbered.
         ``volatile``: snapshot path patterns (``runs.*.params.seed``, see the README) whose values
@@ -139,19 +150,13 @@ class Golden:
         self._item.user_properties.append((FILE_PROPERTY, path.relative_to(self._golden_dir).as_posix()))
         calls = list(self._store.creation_log.store_calls)[self._calls_judged :]
         self._calls_judged += len(calls)
-        self._check_behavior(path, result, error, volatile)
+        problems = [self._check_behavior(path, result, error, volatile)]
         self._error = None
-        if budgets.exempt(self._item, self._store.backend):
-            return
-        budget = golden_paths.budget_path(path)
-        verdict = budgets.judge(budget, calls, self._item.nodeid, update=self._update)
-        if verdict.status is BudgetStatus.WRITTEN:
-            self._verdict(Status.WRITTEN)
-        elif verdict.status is BudgetStatus.LOWER:
-            warnings.warn(budgets.BudgetCanBeLowered(verdict.message), stacklevel=2)
-        elif verdict.status in (BudgetStatus.OVER, BudgetStatus.MISSING):
-            self._verdict(Status.DIFFERS if verdict.status is BudgetStatus.OVER else Status.MISSING)
-            pytest.fail(verdict.message, pytrace=False)
+        if not budgets.exempt(self._item, self._store.backend):
+            problems.append(self._check_budget(golden_paths.budget_path(path), calls))
+        failures = [problem for problem in problems if problem is not None]
+        if failures:
+            pytest.fail("\n\n".join(failures), pytrace=False)
 
     # -- internals ---------------------------------------------------------------------------
     def _raw(self, result: object, error: BaseException | None) -> RawSnapshot:
@@ -188,32 +193,64 @@ class Golden:
         properties[:] = [entry for entry in properties if entry[0] != STATUS_PROPERTY]
         properties.append((STATUS_PROPERTY, worst.value))  # plain str: xdist serializes reports
 
+    def _pending(self, golden: Path, text: str, what: str) -> str:
+        """Write ``text`` as ``golden``'s pending file (unless this ``Golden`` writes none); the line
+        the failure message gets about it."""
+        if self._pending_files is None:
+            return ""
+        path = self._pending_files.write(golden, text)
+        return f"\npending {what} written: {path}; review it with: {pending.REVIEW_COMMAND}"
+
+    def _matches(self, golden: Path) -> None:
+        """``golden`` now holds what this run saw: its pending file is stale."""
+        if self._pending_files is not None:
+            self._pending_files.clear(golden)
+
     def _check_behavior(
         self, path: Path, result: object, error: BaseException | None, volatile: Sequence[str]
-    ) -> None:
+    ) -> str | None:
+        """Compare (or write) the snapshot; the failure message, or None."""
         actual = self._normalized(result, error, volatile)
         text = dumps(actual)
         exists = path.is_file()
-        if self._update:
-            if exists and path.read_bytes() == text.encode("utf-8"):
-                self._verdict(Status.OK)
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8", newline="\n")
-                self._verdict(Status.WRITTEN)
-            return
+        if exists and path.read_bytes() == text.encode("utf-8"):
+            self._verdict(Status.OK)
+            self._matches(path)
+            return None
+        if self._update or (self._update_missing and not exists):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+            self._verdict(Status.WRITTEN)
+            self._matches(path)
+            return None
         if not exists:
             self._verdict(Status.MISSING)
-            pytest.fail(f"missing golden file {path}; run with --golden-update to record it", pytrace=False)
-        if path.read_bytes() == text.encode("utf-8"):
-            self._verdict(Status.OK)
-            return
+            note = self._pending(path, text, "snapshot")
+            return f"missing golden file {path}; run with --golden-update to record it{note}"
         self._verdict(Status.DIFFERS)
+        note = self._pending(path, text, "snapshot")
         try:
             expected = load(path)
         except GoldenFileError as exc:
-            pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
-        pytest.fail(mismatch_report(expected, actual, path), pytrace=False)
+            return f"mlflow_golden: {exc}{note}"
+        return mismatch_report(expected, actual, path) + note
+
+    def _check_budget(self, path: Path, calls: list[str]) -> str | None:
+        """Compare (or write) the store-call budget; the failure message, or None."""
+        verdict = budgets.judge(
+            path, calls, self._item.nodeid, update=self._update, write_missing=self._update_missing
+        )
+        if verdict.status in (BudgetStatus.OK, BudgetStatus.WRITTEN):
+            if verdict.status is BudgetStatus.WRITTEN:
+                self._verdict(Status.WRITTEN)
+            self._matches(path)
+            return None
+        note = self._pending(path, budgets.dumps(calls), "budget")
+        if verdict.status is BudgetStatus.LOWER:
+            warnings.warn(budgets.BudgetCanBeLowered(verdict.message + note), stacklevel=3)
+            return None
+        self._verdict(Status.DIFFERS if verdict.status is BudgetStatus.OVER else Status.MISSING)
+        return verdict.message + note
 
 
 __all__ = ["FILE_PROPERTY", "Golden"]

@@ -45,10 +45,12 @@ class ManifestError(Exception):
 
 @dataclass(frozen=True)
 class FileEntry:
-    """One golden file: its content hash and the revision it was recorded from."""
+    """One golden file: its content hash, the revision it was recorded from, and the ledger change that
+    recorded it (None for a file recorded without one, such as the baseline's)."""
 
     sha256: str
     revision: str
+    change: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,11 +91,15 @@ def _as_dict(manifest: Manifest) -> dict[str, Any]:
         "baseline_revision": manifest.baseline_revision,
         "mlflow_version": manifest.mlflow_version,
         "python_version": manifest.python_version,
-        "files": {
-            name: {"sha256": entry.sha256, "revision": entry.revision}
-            for name, entry in sorted(manifest.files.items())
-        },
+        "files": {name: _entry_dict(entry) for name, entry in sorted(manifest.files.items())},
     }
+
+
+def _entry_dict(entry: FileEntry) -> dict[str, str]:
+    data = {"sha256": entry.sha256, "revision": entry.revision}
+    if entry.change is not None:
+        data["change"] = entry.change
+    return data
 
 
 def dumps(manifest: Manifest) -> str:
@@ -138,7 +144,10 @@ def load(path: Path) -> Manifest:
         if not isinstance(entry, dict):
             raise ManifestError(f"{path}: entry {name!r} must be an object")
         where = f"{path}: entry {name!r}"
-        files[name] = FileEntry(_string(entry, "sha256", where), _string(entry, "revision", where))
+        change = entry.get("change")
+        if change is not None and not isinstance(change, str):
+            raise ManifestError(f"{where}: 'change' must be a string, got {change!r}")
+        files[name] = FileEntry(_string(entry, "sha256", where), _string(entry, "revision", where), change)
     return Manifest(
         baseline_revision=_string(data, "baseline_revision", str(path)),
         mlflow_version=_string(data, "mlflow_version", str(path)),
@@ -156,18 +165,26 @@ def update(
     baseline: bool,
     mlflow_version: str,
     python_version: str,
+    change: str | None = None,
 ) -> Manifest:
     """The manifest after recording the files ``recorded`` (relative paths) from ``revision``.
 
-    Recorded files that do not exist are ignored; the versions become the current ones.
+    Recorded files that do not exist are ignored; the versions become the current ones. With a ledger
+    ``change``, only files whose bytes the recording changed (or created) get ``revision`` and the change
+    id; a file recorded again to the same bytes keeps its entry.
     """
     files: dict[str, FileEntry] = {}
     if previous is not None:
         files.update((name, entry) for name, entry in previous.files.items() if (golden_dir / name).is_file())
     for name in recorded:
         path = golden_dir / name
-        if path.is_file():
-            files[name] = FileEntry(sha256_file(path), revision)
+        if not path.is_file():
+            continue
+        digest = sha256_file(path)
+        kept = files.get(name)
+        if change is not None and kept is not None and kept.sha256 == digest:
+            continue
+        files[name] = FileEntry(digest, revision, change)
     keep_baseline = previous is not None and not baseline
     return Manifest(
         baseline_revision=previous.baseline_revision if keep_baseline and previous else revision,

@@ -21,6 +21,7 @@ from mlflow_golden._cli_results import EXIT_DIFFERENCES, EXIT_MISSING_REVISION, 
 from mlflow_golden._golden_paths import MANIFEST_NAME
 from mlflow_golden._recording import GoldenFiles, recording_args, worktree_project
 from mlflow_golden._runner import ScenarioResult
+from mlflow_golden._scratch import ARGS as SCRATCH_ARGS
 from mlflow_golden._status import RECORDED, Status
 
 __all__ = ["Problem", "check", "compare", "rerecord", "revisions_present"]
@@ -79,7 +80,9 @@ def rerecord(
         with gitrev.worktree(repo, revision) as tree:
             target = worktree_project(tree, repo, context.project)
             run = context.run_scenarios(
-                recording_args([*pytest_args, *selection], target, out_dir), show=show, announce=False
+                [*SCRATCH_ARGS, *recording_args([*pytest_args, *selection], target, out_dir)],
+                show=show,
+                announce=False,
             )
         if run.could_not_run:
             output.pytest_failure(run, f"pytest could not re-record from {revision[:12]}")

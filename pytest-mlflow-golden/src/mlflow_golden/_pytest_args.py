@@ -18,6 +18,7 @@ __all__ = [
     "BACKEND_OPTION",
     "GOLDEN_DIR_OPTION",
     "TARGET_SRC_OPTION",
+    "UPDATE_MISSING_OPTION",
     "UPDATE_OPTION",
     "VALUE_OPTIONS",
     "join_option_values",
@@ -25,6 +26,8 @@ __all__ = [
 
 UPDATE_OPTION: Final = "--golden-update"
 """Write golden files instead of comparing; remove orphans."""
+UPDATE_MISSING_OPTION: Final = "--golden-update-missing"
+"""Write only missing golden files and budgets; compare the rest (differences fail, orphans stay)."""
 GOLDEN_DIR_OPTION: Final = "--golden-dir"
 """The golden folder (default ``<rootdir>/golden``)."""
 BACKEND_OPTION: Final = "--golden-backend"

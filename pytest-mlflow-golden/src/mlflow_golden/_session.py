@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Final
 
 import pytest
 
-from mlflow_golden._pytest_args import BACKEND_OPTION, TARGET_SRC_OPTION
+from mlflow_golden._ci import CI_ENV, ci_value
+from mlflow_golden._pytest_args import BACKEND_OPTION, TARGET_SRC_OPTION, UPDATE_MISSING_OPTION, UPDATE_OPTION
+from mlflow_golden._scratch import PLUGIN as SCRATCH_PLUGIN
 
 if TYPE_CHECKING:
     from mlflow_golden._backends import BackendManager
@@ -66,6 +68,20 @@ class Settings:
     target_src: str | None = None
     volatile_tags: tuple[str, ...] = ()
     volatile_paths: tuple[str, ...] = ()
+    update_missing: bool = False
+    """``--golden-update-missing``: write missing golden files and budgets only."""
+    ci: str | None = None
+    """The value of ``CI`` when this is a CI run (``_ci.ci_value``): the plugin writes nothing."""
+
+    @property
+    def mode(self) -> str:
+        """``update``, ``update-missing`` or ``compare`` (the report header's word)."""
+        return "update" if self.update else "update-missing" if self.update_missing else "compare"
+
+    @property
+    def writes_pending(self) -> bool:
+        """True when differing or missing files get pending files (never under CI)."""
+        return self.ci is None
 
 
 def _volatile_paths(config: pytest.Config) -> tuple[str, ...]:
@@ -94,12 +110,37 @@ def option(config: pytest.Config, alias: Alias) -> str | None:
     return str(old)
 
 
+def _write_options(config: pytest.Config) -> tuple[bool, bool, str | None]:
+    """``--golden-update``, ``--golden-update-missing`` and the CI value; ``UsageError`` when a write
+    option is given in a CI run (unless the run records into a scratch folder: ``_scratch``) or both
+    are given."""
+    update = bool(config.getoption(_dest(UPDATE_OPTION)))
+    update_missing = bool(config.getoption(_dest(UPDATE_MISSING_OPTION)))
+    ci = ci_value()
+    given = [name for name, on in ((UPDATE_OPTION, update), (UPDATE_MISSING_OPTION, update_missing)) if on]
+    scratch = config.pluginmanager.has_plugin(SCRATCH_PLUGIN)  # provenance: writes a folder it deletes
+    if ci is not None and given and not scratch:
+        raise pytest.UsageError(
+            f"{given[0]} writes golden files, and the environment variable {CI_ENV} is set "
+            f"({CI_ENV}={ci!r}): a CI run only compares. Record goldens outside CI "
+            f"(or unset {CI_ENV}, or set it to 0 or false)."
+        )
+    if len(given) == 2:
+        raise pytest.UsageError(
+            f"{UPDATE_OPTION} already writes missing files; give {UPDATE_OPTION} or {UPDATE_MISSING_OPTION}"
+        )
+    return update, update_missing, ci
+
+
 def read_settings(config: pytest.Config) -> Settings:
-    """Resolve the session's options (``UsageError`` on contradictions)."""
+    """Resolve the session's options (``UsageError`` on contradictions, or on writing under CI)."""
     golden_dir = config.getoption("golden_dir")
+    update, update_missing, ci = _write_options(config)
     return Settings(
         golden_dir=Path(golden_dir).resolve() if golden_dir else config.rootpath / "golden",
-        update=bool(config.getoption("golden_update")),
+        update=update,
+        update_missing=update_missing,
+        ci=ci,
         backend=option(config, BACKEND_ALIAS) or DEFAULT_BACKEND,
         target_src=option(config, TARGET_SRC_ALIAS),
         volatile_tags=tuple(str(pattern) for pattern in config.getini(VOLATILE_TAGS_INI)),

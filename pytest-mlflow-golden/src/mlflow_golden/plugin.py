@@ -20,8 +20,15 @@ import pytest
 from mlflow_golden import _budgets as budgets
 from mlflow_golden import _golden_paths as golden_paths
 from mlflow_golden import _orphans as orphans
+from mlflow_golden import _pending as pending
 from mlflow_golden import _target_src as target_src
-from mlflow_golden._pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
+from mlflow_golden._pytest_args import (
+    BACKEND_OPTION,
+    GOLDEN_DIR_OPTION,
+    TARGET_SRC_OPTION,
+    UPDATE_MISSING_OPTION,
+    UPDATE_OPTION,
+)
 from mlflow_golden._session import (
     BACKEND_ALIAS,
     BACKENDS,
@@ -51,7 +58,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mlflow_golden", "golden MLflow snapshots (mlflow_golden)")
     group.addoption(
         UPDATE_OPTION, action="store_true", default=False,
-        help="write golden files instead of comparing; delete orphan golden files",
+        help="write golden files instead of comparing; delete orphan golden files (refused when CI is set)",
+    )  # fmt: skip
+    group.addoption(
+        UPDATE_MISSING_OPTION, action="store_true", default=False,
+        help="write only missing golden files and budgets; compare the rest, keep orphans "
+        "(refused when CI is set)",
     )  # fmt: skip
     group.addoption(
         GOLDEN_DIR_OPTION, default=None, metavar="DIR", help="golden files (default: <rootdir>/golden)"
@@ -98,6 +110,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SESSION_KEY] = session
     judge = orphans.OrphanJudge(settings.golden_dir, settings.update)
     config.pluginmanager.register(judge, orphans.PLUGIN_NAME)
+    if settings.writes_pending:
+        config.pluginmanager.register(pending.PendingFiles(settings.golden_dir), pending.PLUGIN_NAME)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -109,8 +123,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str:
     settings = session_of(config).settings
-    mode = "update" if settings.update else "compare"
-    return f"mlflow_golden: backend={settings.backend} golden-dir={settings.golden_dir} mode={mode}"
+    ci = "" if settings.ci is None else f" (CI={settings.ci}: no files written)"
+    where = f"backend={settings.backend} golden-dir={settings.golden_dir}"
+    return f"mlflow_golden: {where} mode={settings.mode}{ci}"
 
 
 # -- fixtures --------------------------------------------------------------------------------------
@@ -129,15 +144,18 @@ def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Ite
 
     ``@pytest.mark.golden_as("tests/golden/test_x.py")`` makes the test use the golden files of the
     same-named test in that module: a replay of its scenario through other code. Such a test only
-    compares; under ``--golden-update`` it is skipped (the owning test writes the files).
+    compares and writes no pending file; under ``--golden-update`` and ``--golden-update-missing`` it is
+    skipped (the owning test writes the files).
     """
     from mlflow_golden._golden import Golden
 
     settings = session_of(request.config).settings
     nodeid = request.node.nodeid
     marker = request.node.get_closest_marker(_GOLDEN_AS)
+    pending_files = pending.of(request.config)
     if marker is not None:
-        if settings.update:
+        pending_files = None  # a replay compares with another test's files: it leaves their pending alone
+        if settings.update or settings.update_missing:
             pytest.skip("golden_as replays only compare; the owning test records the golden file")
         nodeid = golden_paths.replayed_nodeid(nodeid, marker.args[0])
     fixture = Golden(
@@ -148,6 +166,8 @@ def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Ite
         item=request.node,
         volatile_tags=settings.volatile_tags,
         volatile_paths=settings.volatile_paths,
+        update_missing=settings.update_missing,
+        pending_files=pending_files,
     )
     yield fixture
     report = request.node.stash.get(_CALL_REPORT_KEY, None)
