@@ -20,7 +20,7 @@ from mlflow_golden._snapshot import dumps
 
 def _snapshot(version: str = "1") -> dict[str, Any]:
     return {
-        "schema": 1,
+        "schema": 2,
         "experiments": [{"ref": "exp-1", "name": "demo", "lifecycle_stage": "active", "tags": {}}],
         "runs": [
             {
@@ -34,6 +34,7 @@ def _snapshot(version: str = "1") -> dict[str, Any]:
                 "tags": {"version": version},
                 "params": {},
                 "metrics": {},
+                "artifacts": [],
             }
         ],
         "active_run": None,
@@ -84,10 +85,10 @@ def test_show_of_corrupt_json_names_the_file(tmp_path: Path) -> None:
 
 def test_show_of_an_unknown_schema_names_it(tmp_path: Path) -> None:
     path = tmp_path / "future.json"
-    path.write_text(json.dumps({**_snapshot(), "schema": 2}), encoding="utf-8")
+    path.write_text(json.dumps({**_snapshot(), "schema": 3}), encoding="utf-8")
     code, _, err = _main("show", str(path))
     assert code == 2
-    assert f"{path}: unknown golden schema 2" in err
+    assert f"{path}: unknown golden schema 3" in err
 
 
 def test_show_runs_as_a_module(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def recorded(pytester: pytest.Pytester, run_inner: InnerRun) -> pytest.Pytester:
 
 def test_golden_update_writes_the_golden_file(recorded: pytest.Pytester) -> None:
     data = json.loads((recorded.path / GOLDEN).read_text(encoding="utf-8"))
-    assert data["schema"] == 1
+    assert data["schema"] == 2
     assert [run["name"] for run in data["runs"]] == ["parent", "other", "child"]
     assert data["runs"][2]["parent"] == "run-1"
     assert data["result"] == {"child": "run-3"}
@@ -152,6 +152,20 @@ def test_unusable_golden_file_gives_a_clear_error(
     result = run_inner()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines([f"*{GOLDEN.name}: {message}*"])
+
+
+def test_a_schema_1_golden_file_says_how_to_re_record_it_instead_of_a_diff(
+    recorded: pytest.Pytester, run_inner: InnerRun
+) -> None:
+    path = recorded.path / GOLDEN
+    old = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**old, "schema": 1}), encoding="utf-8")
+    result = run_inner()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"*{GOLDEN.name}: a schema-1 golden file*python -m mlflow_golden record --from <revision>*"]
+    )
+    assert "JSON diff" not in result.stdout.str()
 
 
 def test_non_json_able_result_gives_a_clear_error(pytester: pytest.Pytester, run_inner: InnerRun) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from mlflow.exceptions import MlflowException, RestException
 from mlflow_golden._normalize import HarnessError, normalize
 from mlflow_golden._recorder import CreationLog
 from mlflow_golden._snapshot import dumps
-from mlflow_golden._store_reader import RawExperiment, RawRun, RawSnapshot
+from mlflow_golden._store_reader import RawArtifact, RawExperiment, RawMetricPoint, RawRun, RawSnapshot
 
 RUN_A = "a" * 8 + "0123456789abcdef0123456789ab"[:24]
 RUN_B = "b1b2b3b4b5b6" + "c" * 20
@@ -260,3 +261,36 @@ def test_same_input_gives_identical_bytes() -> None:
     second = dumps(normalize(_raw(result={"a": "é", "b": [1, 2]})))
     assert first == second
     assert first.endswith("}\n") and '"a": "é"' in first
+
+
+def _with_artifact(tmp: str, content: bytes, run_id: str = RUN_A) -> RawSnapshot:
+    run = _run(run_id)
+    run.artifacts = [RawArtifact("logs/conversion.log", content)]
+    return _raw(runs=[run], tmp_path=tmp, tracking_uri=f"sqlite:///{tmp}/mlflow.db")
+
+
+def test_metric_history_keeps_each_step_in_the_readers_order() -> None:
+    run = _run(RUN_A)
+    run.metrics = {"loss": [RawMetricPoint(0, 0.5), RawMetricPoint(2, math.nan)]}
+    snapshot = normalize(_raw(runs=[run]))
+    assert snapshot["runs"][0]["metrics"] == {
+        "loss": [{"step": 0, "value": 0.5}, {"step": 2, "value": "NaN"}]
+    }
+
+
+def test_a_text_artifact_hashes_the_same_whatever_temp_path_and_run_id_it_embeds() -> None:
+    first = normalize(_with_artifact(TMP, f"{TMP}/model.onnx run {RUN_A}\n".encode()))
+    other_tmp = "/tmp/pytest-of-y/pytest-9/test_scenario0"
+    second = normalize(_with_artifact(other_tmp, f"{other_tmp}/model.onnx run {RUN_B}\n".encode(), RUN_B))
+    assert first["runs"][0]["artifacts"] == second["runs"][0]["artifacts"]
+    expected = b"<tmp>/model.onnx run run-1\n"
+    assert first["runs"][0]["artifacts"] == [
+        {"path": "logs/conversion.log", "size": len(expected), "sha256": hashlib.sha256(expected).hexdigest()}
+    ]
+
+
+def test_a_binary_artifact_is_hashed_raw() -> None:
+    content = b"\xff\xfe" + TMP.encode()
+    artifact = normalize(_with_artifact(TMP, content))["runs"][0]["artifacts"][0]
+    assert artifact["sha256"] == hashlib.sha256(content).hexdigest()
+    assert artifact["size"] == len(content)

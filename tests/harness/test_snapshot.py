@@ -9,7 +9,7 @@ import pytest
 from mlflow_golden._snapshot import GoldenFileError, dumps, load, write
 
 SNAPSHOT = {
-    "schema": 1,
+    "schema": 2,
     "experiments": [],
     "runs": [],
     "active_run": None,
@@ -47,14 +47,25 @@ def test_load_rejects_a_non_object(tmp_path: Path) -> None:
 
 
 def test_load_rejects_an_unknown_schema(tmp_path: Path) -> None:
-    path = tmp_path / "v2.json"
-    write(path, {**SNAPSHOT, "schema": 2})
-    with pytest.raises(GoldenFileError, match=rf"{path}: unknown golden schema 2"):
+    path = tmp_path / "v3.json"
+    write(path, {**SNAPSHOT, "schema": 3})
+    with pytest.raises(GoldenFileError, match=rf"{path}: unknown golden schema 3"):
         load(path)
+
+
+def test_load_rejects_a_schema_1_file_saying_how_to_re_record_it(tmp_path: Path) -> None:
+    path = tmp_path / "old.json"
+    write(path, {**SNAPSHOT, "schema": 1})
+    with pytest.raises(GoldenFileError) as caught:
+        load(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: a schema-1 golden file")
+    assert "python -m mlflow_golden record --from <revision> [node ids]" in message
+    assert "MANIFEST.json" in message
 
 
 def test_load_rejects_missing_keys(tmp_path: Path) -> None:
     path = tmp_path / "partial.json"
-    path.write_text('{"schema": 1, "runs": []}\n', encoding="utf-8")
+    path.write_text('{"schema": 2, "runs": []}\n', encoding="utf-8")
     with pytest.raises(GoldenFileError, match="lacks keys experiments, active_run, result, error"):
         load(path)

@@ -28,4 +28,6 @@ def test_artifact_locations_of_experiments_and_runs_are_not_in_the_snapshot(
         "tags": {},
     }
     assert snapshot["runs"][0]["tags"] == {"mlflow.runName": "trial"}
-    assert "artifact" not in dumps(snapshot)
+    assert snapshot["runs"][0]["artifacts"] == []  # no artifact files; the URIs are not snapshot
+    assert "artifact_uri" not in dumps(snapshot) and "artifact_location" not in dumps(snapshot)
+    assert "mlruns" not in dumps(snapshot)

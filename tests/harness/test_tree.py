@@ -26,6 +26,7 @@ def _run(
         "tags": {"mlflow.runName": name},
         "params": {},
         "metrics": {},
+        "artifacts": [],
     }
     if parent is not None:
         run["tags"]["mlflow.parentRunId"] = parent
@@ -33,9 +34,18 @@ def _run(
     return run
 
 
+def _history(*values: float, first_step: int = 0) -> list[dict[str, Any]]:
+    """A metric history logged at consecutive steps from ``first_step``."""
+    return [{"step": first_step + i, "value": value} for i, value in enumerate(values)]
+
+
+def _artifact(path: str, size: int, sha256: str = "0123456789abcdef" * 4) -> dict[str, Any]:
+    return {"path": path, "size": size, "sha256": sha256}
+
+
 def _snapshot(*runs: dict[str, Any], **fields: Any) -> dict[str, Any]:
     snapshot: dict[str, Any] = {
-        "schema": 1,
+        "schema": 2,
         "experiments": [{"ref": "exp-1", "name": "hpo", "lifecycle_stage": "active", "tags": {}}],
         "runs": list(runs),
         "active_run": None,
@@ -49,8 +59,8 @@ def _snapshot(*runs: dict[str, Any], **fields: Any) -> dict[str, Any]:
 def _sweep() -> dict[str, Any]:
     """A sweep parent with a trial child that has a fold grandchild, and a second trial."""
     return _snapshot(
-        _run("run-1", "sweep", status="RUNNING", ended=False),
-        _run("run-2", "trial_0", parent="run-1", params={"lr": "0.1"}, metrics={"loss": [0.5, 0.4]}),
+        _run("run-1", "sweep", status="RUNNING", ended=False, artifacts=[_artifact("model.onnx", 12)]),
+        _run("run-2", "trial_0", parent="run-1", params={"lr": "0.1"}, metrics={"loss": _history(0.5, 0.4)}),
         _run("run-3", "fold_0", parent="run-2"),
         _run("run-4", "trial_1", parent="run-1"),
         active_run="run-1",
@@ -72,9 +82,10 @@ def test_render_tree_nests_runs_under_their_parents_in_creation_order() -> None:
     assert render_tree(snapshot) == (
         'experiment exp-1 "hpo"\n'
         '  run-1 "sweep" RUNNING (active)\n'
+        "      artifacts: model.onnx (12 B, sha256 0123456789ab)\n"
         '    run-2 "trial_0" FINISHED\n'
         '        params: lr="0.1"\n'
-        "        metrics: loss=[0.5, 0.4]\n"
+        "        metrics: loss=[step 0: 0.5, step 1: 0.4]\n"
         '      run-3 "fold_0" FINISHED\n'
         '    run-4 "trial_1" FINISHED\n'
         "active run: run-1\n"
@@ -176,15 +187,42 @@ def test_tree_diff_of_equal_snapshots_says_no_differences_and_marks_nothing() ->
         ),
         pytest.param(
             lambda sweep: sweep["runs"][1].update(
-                params={"lr": "0.2", "epochs": "3"}, metrics={"loss": [0.5]}
+                params={"lr": "0.2", "epochs": "3"}, metrics={"loss": _history(0.5)}
             ),
             '~     run-2 "trial_0" FINISHED',
             [
                 '~         params.epochs: <absent> -> "3"',
                 '~         params.lr: "0.1" -> "0.2"',
-                "~         metrics.loss: [0.5, 0.4] -> [0.5]",
+                "~         metrics.loss: [step 0: 0.5, step 1: 0.4] -> [step 0: 0.5]",
             ],
             id="params_and_metrics",
+        ),
+        pytest.param(
+            lambda sweep: sweep["runs"][1].update(metrics={"loss": _history(0.5, 0.4, first_step=1)}),
+            '~     run-2 "trial_0" FINISHED',
+            ["~         metrics.loss: [step 0: 0.5, step 1: 0.4] -> [step 1: 0.5, step 2: 0.4]"],
+            id="metric_at_another_step",
+        ),
+        pytest.param(
+            lambda sweep: sweep["runs"][0].update(artifacts=[]),
+            '~   run-1 "sweep" RUNNING (active)',
+            ["~       artifact model.onnx: missing (recorded 12 B, sha256 0123456789ab)"],
+            id="artifact_missing",
+        ),
+        pytest.param(
+            lambda sweep: sweep["runs"][0]["artifacts"].append(_artifact("logs/x.log", 3, "f" * 64)),
+            '~   run-1 "sweep" RUNNING (active)',
+            ["~       artifact logs/x.log: not recorded (actual 3 B, sha256 ffffffffffff)"],
+            id="artifact_not_recorded",
+        ),
+        pytest.param(
+            lambda sweep: sweep["runs"][0].update(artifacts=[_artifact("model.onnx", 13, "9" * 64)]),
+            '~   run-1 "sweep" RUNNING (active)',
+            [
+                "~       artifact model.onnx: content differs"
+                " (12 B, sha256 0123456789ab -> 13 B, sha256 999999999999)"
+            ],
+            id="artifact_content",
         ),
     ],
 )

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 """The distribution's version (pytest-mlflow-golden); its one source."""
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the golden snapshot format (the ``schema`` field of every golden file)."""
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ a pending file (``mlflow_golden._pending``); ``--golden-update-missing`` writes 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ class Golden:
         update: bool,
         item: pytest.Item,
         volatile_tags: tuple[str, ...] = (),
+        volatile_paths: tuple[str, ...] = (),
         update_missing: bool = False,
         pending_files: PendingFiles | None = None,
     ) -> None:
@@ -58,6 +59,7 @@ class Golden:
         self._update = update
         self._item = item
         self._volatile_tags = volatile_tags
+        self._volatile_paths = volatile_paths
         self._update_missing = update_missing
         self._pending_files = pending_files
         self._error: BaseException | None = None
@@ -108,16 +110,24 @@ class Golden:
         with self.catch_error():
             yield
 
-    def snapshot(self, result: object = None, error: BaseException | None = None) -> dict[str, Any]:
+    def snapshot(
+        self, result: object = None, error: BaseException | None = None, *, volatile: Sequence[str] = ()
+    ) -> dict[str, Any]:
         """The normalized snapshot of the store plus ``result``/``error``, without a golden file.
 
         For tests that inspect the snapshot itself; the test then needs no ``check()``.
+        ``volatile``: as for ``check``.
         """
         self._used = True
-        return self._normalized(result, error)
+        return self._normalized(result, error, volatile)
 
     def check(
-        self, result: object = None, error: BaseException | None = None, *, name: str | None = None
+        self,
+        result: object = None,
+        error: BaseException | None = None,
+        *,
+        name: str | None = None,
+        volatile: Sequence[str] = (),
     ) -> None:
         """Compare the snapshot byte for byte with its golden file, then the store calls made since
         the previous check with their budget (or write both with ``--golden-update``; write the missing
@@ -125,6 +135,9 @@ class Golden:
         reports, and writes the pending file of, each that differs.
 
         ``name`` names the snapshot (``<test>.<name>.json``); unnamed checks are numbered.
+        ``volatile``: snapshot path patterns (``runs.*.params.seed``, see the README) whose values
+        become ``<volatile>`` in this snapshot, on top of the ini ones; each must match something,
+        else the check fails naming it.
         """
         path = self.snapshot_path(name)
         if name is not None:
@@ -137,7 +150,7 @@ class Golden:
         self._item.user_properties.append((FILE_PROPERTY, path.relative_to(self._golden_dir).as_posix()))
         calls = list(self._store.creation_log.store_calls)[self._calls_judged :]
         self._calls_judged += len(calls)
-        problems = [self._check_behavior(path, result, error)]
+        problems = [self._check_behavior(path, result, error, volatile)]
         self._error = None
         if not budgets.exempt(self._item, self._store.backend):
             problems.append(self._check_budget(golden_paths.budget_path(path), calls))
@@ -157,9 +170,18 @@ class Golden:
             azureml_uri=self._store.azureml_uri,
         )
 
-    def _normalized(self, result: object, error: BaseException | None) -> dict[str, Any]:
+    def _normalized(
+        self, result: object, error: BaseException | None, volatile: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        if isinstance(volatile, str):
+            raise TypeError(f"volatile= takes a sequence of patterns, not the string {volatile!r}")
         try:
-            return normalize(self._raw(result, error), volatile_tags=self._volatile_tags)
+            return normalize(
+                self._raw(result, error),
+                volatile_tags=self._volatile_tags,
+                volatile_paths=self._volatile_paths,
+                strict_volatile_paths=tuple(volatile),
+            )
         except HarnessError as exc:
             pytest.fail(f"mlflow_golden: {exc}", pytrace=False)
 
@@ -184,9 +206,11 @@ class Golden:
         if self._pending_files is not None:
             self._pending_files.clear(golden)
 
-    def _check_behavior(self, path: Path, result: object, error: BaseException | None) -> str | None:
+    def _check_behavior(
+        self, path: Path, result: object, error: BaseException | None, volatile: Sequence[str]
+    ) -> str | None:
         """Compare (or write) the snapshot; the failure message, or None."""
-        actual = self._normalized(result, error)
+        actual = self._normalized(result, error, volatile)
         text = dumps(actual)
         exists = path.is_file()
         if exists and path.read_bytes() == text.encode("utf-8"):

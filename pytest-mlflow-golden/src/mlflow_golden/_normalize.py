@@ -1,4 +1,4 @@
-"""Turns a RawSnapshot into the stable, JSON-able golden snapshot (``schema: 1``).
+"""Turns a RawSnapshot into the stable, JSON-able golden snapshot (``schema: 2``).
 
 Rules (each has a unit test in tests/harness/test_normalize.py):
 
@@ -18,11 +18,18 @@ Rules (each has a unit test in tests/harness/test_normalize.py):
 * Generated run names: runs created with neither ``run_name`` nor an ``mlflow.runName`` tag are
   named ``generated-1``, ``generated-2``, ... in creation order (the server picks random names out
   of the harness's reach); the store's raw name is replaced as a token in every string.
+* Metrics: each metric's history as ``[{"step": int, "value": float}, ...]`` in logging order
+  (step, then timestamp, then value); timestamps are dropped.
+* Artifacts: every artifact file of a run as ``{"path", "size", "sha256"}``, sorted by path. UTF-8
+  text is hashed (and sized) after the same string normalization as everything else (``<tmp>``,
+  ``<tracking-uri>``, run and experiment refs), so a log that embeds the temp path or a run id
+  hashes the same on every run; other content is hashed raw.
 * Dropped as volatile: tags ``mlflow.user``, ``mlflow.source.*``, ``mlflow.git*``; all times
   (a run keeps only ``ended``); artifact URIs (``store_reader`` never reads them, so their test is
   in tests/harness/test_store_reader.py).
-* A project's own volatile tags (``golden_volatile_tags`` ini option: glob patterns of tag keys):
-  the key stays, its value becomes ``<volatile>``.
+* A project's own volatile values (``golden_volatile_tags``/``golden_volatile_paths`` ini options,
+  ``volatile=`` of ``check``/``snapshot``): the key stays, its value becomes ``<volatile>``
+  (``mlflow_golden._volatile``, applied to the normalized snapshot).
 * Strings: the azureml URI becomes ``<azureml-uri>``, the tracking URI ``<tracking-uri>``, the
   test's temporary directory ``<tmp>`` (longest string first).
 * Results: Run/ActiveRun -> ``{"run": ref}``, Experiment -> ``{"experiment": ref}``, tuples ->
@@ -36,11 +43,11 @@ Rules (each has a unit test in tests/harness/test_normalize.py):
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
-from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
 from typing import Any, Final
 
@@ -48,15 +55,16 @@ from mlflow.entities import Experiment, Run
 from mlflow.protos import databricks_pb2
 
 from mlflow_golden import SCHEMA_VERSION
-from mlflow_golden._store_reader import RawSnapshot
+from mlflow_golden import _volatile as volatile
+from mlflow_golden._store_reader import RawArtifact, RawMetricPoint, RawSnapshot
 
 DEFAULT_EXPERIMENT_ID: Final = "0"
 DEFAULT_EXPERIMENT_REF: Final = "exp-default"
 PARENT_TAG: Final = "mlflow.parentRunId"
 VOLATILE_TAGS: Final = frozenset({"mlflow.user"})
 VOLATILE_TAG_PREFIXES: Final = ("mlflow.source.", "mlflow.git")
-#: The value a project's volatile tag (``golden_volatile_tags`` ini option) gets in snapshots.
-VOLATILE_VALUE: Final = "<volatile>"
+#: The value a project's volatile tag or path gets in snapshots.
+VOLATILE_VALUE: Final = volatile.VOLATILE_VALUE
 
 #: Exception type names that mean the same failure on different backends.
 #: RestException is what the client raises for an error answer of the tracking server; the
@@ -256,9 +264,7 @@ def _mapping(
     values: Mapping[str, str | None], norm: Normalizer, drop: Callable[[str], bool]
 ) -> dict[str, str | None]:
     """Tags/params by normalized key; a NULL value (the sqlite store keeps one) stays null."""
-    return {
-        norm.text(k): None if v is None else norm.value(v, k) for k, v in values.items() if not drop(k)
-    }
+    return {norm.text(k): None if v is None else norm.value(v, k) for k, v in values.items() if not drop(k)}
 
 
 def normalize_error(error: BaseException | None, norm: Normalizer) -> dict[str, str] | None:
@@ -282,21 +288,42 @@ def canonical_message(message: str) -> str:
     return message
 
 
-def _volatile_values(
-    tags: Mapping[str, str | None], patterns: Sequence[str]
-) -> Mapping[str, str | None]:
-    """``tags`` with the values of keys matching a project's volatile-tag patterns replaced."""
-    if not patterns:
-        return tags
-    return {k: VOLATILE_VALUE if any(fnmatchcase(k, p) for p in patterns) else v for k, v in tags.items()}
+def normalize_metric(history: Sequence[RawMetricPoint]) -> list[dict[str, Any]]:
+    """``[{"step", "value"}, ...]`` in the reader's order (non-finite values as strings)."""
+    return [{"step": point.step, "value": _finite(point.value)} for point in history]
 
 
-def normalize(raw: RawSnapshot, volatile_tags: Sequence[str] = ()) -> dict[str, Any]:
+def normalize_artifact(artifact: RawArtifact, norm: Normalizer) -> dict[str, Any]:
+    """``{"path", "size", "sha256"}``; UTF-8 text is normalized first, so size and hash are the
+    normalized content's (binary content: the raw bytes')."""
+    content = artifact.content
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        content = norm.text(text).encode("utf-8")
+    return {
+        "path": norm.text(artifact.path),
+        "size": len(content),
+        "sha256": hashlib.sha256(content).hexdigest(),
+    }
+
+
+def normalize(
+    raw: RawSnapshot,
+    volatile_tags: Sequence[str] = (),
+    *,
+    volatile_paths: Sequence[str] = (),
+    strict_volatile_paths: Sequence[str] = (),
+) -> dict[str, Any]:
     """The golden snapshot for ``raw`` (experiments and runs keep raw's order).
 
     ``volatile_tags``: glob patterns (``fnmatch``, case-sensitive) of a project's own tag keys whose
-    values change from run to run; their values become ``<volatile>`` (the key stays, so its presence
-    is still compared).
+    values change from run to run (``runs.*.tags.<p>`` and ``experiments.*.tags.<p>``);
+    ``volatile_paths``: snapshot path patterns (``mlflow_golden._volatile``) that may match nothing;
+    ``strict_volatile_paths``: patterns that must each match something (a HarnessError otherwise).
+    Matched values become ``<volatile>`` (the key stays, so its presence is still compared).
     """
     norm = Normalizer(raw)
     experiments = [
@@ -304,7 +331,7 @@ def normalize(raw: RawSnapshot, volatile_tags: Sequence[str] = ()) -> dict[str, 
             "ref": norm.exp_refs[exp.id],
             "name": norm.text(exp.name),
             "lifecycle_stage": exp.lifecycle_stage,
-            "tags": _mapping(_volatile_values(exp.tags, volatile_tags), norm, _is_volatile_tag),
+            "tags": _mapping(exp.tags, norm, _is_volatile_tag),
         }
         for exp in raw.experiments
     ]
@@ -324,12 +351,16 @@ def normalize(raw: RawSnapshot, volatile_tags: Sequence[str] = ()) -> dict[str, 
                 "status": run.status,
                 "ended": run.end_time is not None,
                 "lifecycle_stage": run.lifecycle_stage,
-                "tags": _mapping(_volatile_values(run.tags, volatile_tags), norm, _is_volatile_tag),
+                "tags": _mapping(run.tags, norm, _is_volatile_tag),
                 "params": _mapping(run.params, norm, lambda _k: False),
-                "metrics": {norm.text(k): [_finite(v) for v in values] for k, values in run.metrics.items()},
+                "metrics": {norm.text(k): normalize_metric(history) for k, history in run.metrics.items()},
+                "artifacts": sorted(
+                    (normalize_artifact(artifact, norm) for artifact in run.artifacts),
+                    key=lambda artifact: str(artifact["path"]),
+                ),
             }
         )
-    return {
+    snapshot = {
         "schema": SCHEMA_VERSION,
         "experiments": experiments,
         "runs": runs,
@@ -337,3 +368,9 @@ def normalize(raw: RawSnapshot, volatile_tags: Sequence[str] = ()) -> dict[str, 
         "result": norm.result(raw.result),
         "error": normalize_error(raw.error, norm),
     }
+    lenient = [*volatile.tag_paths(volatile_tags), *volatile_paths]
+    try:
+        volatile.apply(snapshot, lenient, strict_volatile_paths)
+    except volatile.VolatilePathError as exc:
+        raise HarnessError(str(exc)) from exc
+    return snapshot

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 BACKENDS: Final = ("file", "sqlite", "server", "postgres")
 DEFAULT_BACKEND: Final = "file"
 VOLATILE_TAGS_INI: Final = "golden_volatile_tags"
+VOLATILE_PATHS_INI: Final = "golden_volatile_paths"
 
 SESSION_KEY = pytest.StashKey["GoldenSession"]()
 
@@ -66,6 +67,7 @@ class Settings:
     backend: str
     target_src: str | None = None
     volatile_tags: tuple[str, ...] = ()
+    volatile_paths: tuple[str, ...] = ()
     update_missing: bool = False
     """``--golden-update-missing``: write missing golden files and budgets only."""
     ci: str | None = None
@@ -80,6 +82,19 @@ class Settings:
     def writes_pending(self) -> bool:
         """True when differing or missing files get pending files (never under CI)."""
         return self.ci is None
+
+
+def _volatile_paths(config: pytest.Config) -> tuple[str, ...]:
+    """The ini's volatile path patterns, syntax-checked (``UsageError`` names a bad one)."""
+    from mlflow_golden import _volatile as volatile  # imports no MLflow
+
+    patterns = tuple(str(pattern) for pattern in config.getini(VOLATILE_PATHS_INI))
+    for pattern in patterns:
+        try:
+            volatile.parse(pattern)
+        except volatile.VolatilePathError as exc:
+            raise pytest.UsageError(f"{VOLATILE_PATHS_INI}: {exc}") from exc
+    return patterns
 
 
 def option(config: pytest.Config, alias: Alias) -> str | None:
@@ -129,6 +144,7 @@ def read_settings(config: pytest.Config) -> Settings:
         backend=option(config, BACKEND_ALIAS) or DEFAULT_BACKEND,
         target_src=option(config, TARGET_SRC_ALIAS),
         volatile_tags=tuple(str(pattern) for pattern in config.getini(VOLATILE_TAGS_INI)),
+        volatile_paths=_volatile_paths(config),
     )
 
 

@@ -20,6 +20,16 @@ def dumps(snapshot: dict[str, Any]) -> str:
     return json.dumps(snapshot, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
+def schema_1_message(source: str) -> str:
+    """What to do about a golden file of schema 1 (no metric steps, no artifacts)."""
+    return (
+        f"{source}: a schema-1 golden file; this harness reads schema {SCHEMA_VERSION}, which adds "
+        "metric steps and artifacts, so it cannot be compared. Re-record it from the revision it "
+        "was recorded at: python -m mlflow_golden record --from <revision> [node ids] "
+        "(the revision is the file's \"revision\" entry in MANIFEST.json of the golden directory)"
+    )
+
+
 def validate(snapshot: object, source: str) -> dict[str, Any]:
     """Check the top-level shape of a snapshot; ``source`` names it in errors."""
     if not isinstance(snapshot, dict):
@@ -27,6 +37,8 @@ def validate(snapshot: object, source: str) -> dict[str, Any]:
             f"{source}: a golden file must hold a JSON object, got {type(snapshot).__name__}"
         )
     schema = snapshot.get("schema")
+    if schema == 1:
+        raise GoldenFileError(schema_1_message(source))
     if schema != SCHEMA_VERSION:
         raise GoldenFileError(
             f"{source}: unknown golden schema {schema!r} (this harness reads schema {SCHEMA_VERSION})"

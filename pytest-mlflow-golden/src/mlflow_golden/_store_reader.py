@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import mlflow
+import mlflow.artifacts
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
@@ -25,6 +28,22 @@ class RawExperiment:
     creation_time: int | None = None
 
 
+@dataclass(frozen=True)
+class RawMetricPoint:
+    """One logged value of a metric (its timestamp is read for ordering only, never snapshot)."""
+
+    step: int
+    value: float
+
+
+@dataclass(frozen=True)
+class RawArtifact:
+    """One artifact file of a run: its path relative to the run's artifact root, and its bytes."""
+
+    path: str
+    content: bytes
+
+
 @dataclass
 class RawRun:
     id: str
@@ -35,8 +54,9 @@ class RawRun:
     lifecycle_stage: str
     tags: dict[str, str]
     params: dict[str, str]
-    metrics: dict[str, list[float]]
+    metrics: dict[str, list[RawMetricPoint]]
     start_time: int | None = None
+    artifacts: list[RawArtifact] = field(default_factory=list)
 
 
 @dataclass
@@ -64,14 +84,50 @@ def _pages(fetch: Any) -> Iterator[Any]:
             return
 
 
-def _metric_history(client: MlflowClient, run_id: str, key: str) -> list[float]:
+def _metric_history(client: MlflowClient, run_id: str, key: str) -> list[RawMetricPoint]:
+    """The metric's history ordered by step, then timestamp (the harness clock makes it
+    deterministic), then value."""
     history = client.get_metric_history(run_id, key)
     ordered = sorted(history, key=lambda m: (m.step, m.timestamp, m.value))
-    return [float(m.value) for m in ordered]
+    return [RawMetricPoint(step=int(m.step), value=float(m.value)) for m in ordered]
+
+
+def _artifact_files(artifact_uri: str, directory: str = "") -> list[str]:
+    """Paths of every artifact file under ``directory`` of the run's artifact root, recursively.
+
+    MLflow lists a URI relative to its parent folder, so only each entry's last name is used.
+    """
+    uri = f"{artifact_uri.rstrip('/')}/{directory}" if directory else artifact_uri
+    files: list[str] = []
+    for info in mlflow.artifacts.list_artifacts(artifact_uri=uri):
+        name = info.path.rstrip("/").rsplit("/", 1)[-1]
+        path = f"{directory}/{name}" if directory else name
+        if info.is_dir:
+            files.extend(_artifact_files(artifact_uri, path))
+        else:
+            files.append(path)
+    return files
+
+
+def read_artifacts(artifact_uri: str | None) -> list[RawArtifact]:
+    """Every artifact file of a run (path and bytes), sorted by path, through MLflow's public API.
+
+    The run's whole artifact tree is downloaded once into a temporary folder outside the test's
+    folder. Call inside ``faults.suspended()``: the repository may ask the tracking store.
+    """
+    if not artifact_uri:
+        return []
+    paths = _artifact_files(artifact_uri)
+    if not paths:
+        return []
+    with tempfile.TemporaryDirectory(prefix="mlflow-golden-artifacts-") as scratch:
+        root = Path(mlflow.artifacts.download_artifacts(artifact_uri=artifact_uri, dst_path=scratch))
+        return [RawArtifact(path=path, content=(root / path).read_bytes()) for path in sorted(paths)]
 
 
 def read_entities(client: MlflowClient) -> tuple[list[RawExperiment], list[RawRun]]:
-    """All experiments and runs (any lifecycle stage) with tags, params and metric histories."""
+    """All experiments and runs (any lifecycle stage) with tags, params, metric histories and
+    artifacts."""
     with faults.suspended():
         experiments = [
             RawExperiment(
@@ -108,6 +164,7 @@ def read_entities(client: MlflowClient) -> tuple[list[RawExperiment], list[RawRu
                         params=dict(run.data.params),
                         metrics={k: _metric_history(client, run.info.run_id, k) for k in run.data.metrics},
                         start_time=run.info.start_time,
+                        artifacts=read_artifacts(run.info.artifact_uri),
                     )
                 )
     return experiments, runs

@@ -1,6 +1,6 @@
 """Human-readable trees of golden snapshots, and a tree-shaped diff of two snapshots.
 
-A snapshot (schema 1) lists experiments and runs in creation order. The tree shows each
+A snapshot (schema 2) lists experiments and runs in creation order. The tree shows each
 experiment with its runs nested under their parents, so a reader sees the run structure a
 scenario left in MLflow at a glance. ``tree_diff`` merges two snapshots into one such tree and
 marks what changed; it is the first part of a golden mismatch message (the unified JSON diff
@@ -34,6 +34,9 @@ REMOVED = "-"
 _RUN_SCALARS = ("name", "status", "ended", "lifecycle_stage", "experiment", "parent")
 _EXPERIMENT_SCALARS = ("name", "lifecycle_stage")
 _MAPPINGS = ("tags", "params", "metrics")
+_ARTIFACTS = "artifacts"
+#: Characters of an artifact's sha256 shown in trees and diffs.
+HASH_CHARS = 12
 _TOP_LEVEL = ("active_run", "result", "error")
 _KNOWN_TOP_LEVEL = frozenset({"schema", "experiments", "runs", *_TOP_LEVEL})
 
@@ -79,14 +82,68 @@ def _run_label(run: Record, active_run: Any, parent_shown: bool) -> str:
     return label
 
 
+def _is_history(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(point, Mapping) and set(point) == {"step", "value"} for point in value
+    )
+
+
+def _history(value: Any) -> str:
+    """A metric history as ``[step 0: 0.5, step 1: 0.4]`` (anything else as JSON)."""
+    if not _is_history(value):
+        return _value(value)
+    return "[" + ", ".join(f"step {point['step']}: {_value(point['value'])}" for point in value) + "]"
+
+
+def _entry(key: str, value: Any) -> str:
+    """One mapping value: metric histories by step, everything else as JSON."""
+    return _history(value) if key == "metrics" else _value(value)
+
+
+def _artifacts(record: Record) -> dict[str, Record]:
+    """A run's artifacts by path (empty when absent or malformed)."""
+    items = record.get(_ARTIFACTS)
+    if not isinstance(items, list):
+        return {}
+    return {str(item.get("path")): item for item in items if isinstance(item, Mapping)}
+
+
+def _artifact(artifact: Record) -> str:
+    """``512 B, sha256 1a2b3c4d5e6f`` (a volatile artifact: ``<volatile>``)."""
+    size, digest = artifact.get("size"), artifact.get("sha256")
+    if isinstance(size, int) and isinstance(digest, str):
+        return f"{size} B, sha256 {digest[:HASH_CHARS]}"
+    return f"size {_value(size)}, sha256 {_value(digest)}"
+
+
 def _mapping_lines(record: Record) -> list[str]:
-    """``tags: k=v, ...`` style lines for the non-empty mappings of a run or experiment."""
+    """``tags: k=v, ...`` style lines for the non-empty mappings (and artifacts) of a record."""
     lines = []
     for key in _MAPPINGS:
         mapping = record.get(key)
         if isinstance(mapping, Mapping) and mapping:
-            pairs = ", ".join(f"{name}={_value(mapping[name])}" for name in sorted(mapping))
+            pairs = ", ".join(f"{name}={_entry(key, mapping[name])}" for name in sorted(mapping))
             lines.append(f"{key}: {pairs}")
+    artifacts = _artifacts(record)
+    if artifacts:
+        listed = ", ".join(f"{path} ({_artifact(artifacts[path])})" for path in sorted(artifacts))
+        lines.append(f"artifacts: {listed}")
+    return lines
+
+
+def _artifact_changes(old: Record, new: Record) -> list[str]:
+    """``artifact <path>: missing / unexpected / content differs`` lines, by path."""
+    before, after = _artifacts(old), _artifacts(new)
+    lines = []
+    for path in sorted(set(before) | set(after)):
+        if path not in after:
+            lines.append(f"artifact {path}: missing (recorded {_artifact(before[path])})")
+        elif path not in before:
+            lines.append(f"artifact {path}: not recorded (actual {_artifact(after[path])})")
+        elif before[path] != after[path]:
+            lines.append(
+                f"artifact {path}: content differs ({_artifact(before[path])} -> {_artifact(after[path])})"
+            )
     return lines
 
 
@@ -170,7 +227,8 @@ def render_tree(snapshot: Mapping[str, Any]) -> str:
     """Render one snapshot as a tree: experiments, their runs nested by parent, then result/error.
 
     Each run line shows ref, name and status, ``(active)`` for the run left active; the
-    run's tags, params and metrics follow it compactly, one line each.
+    run's tags, params, metrics (``loss=[step 0: 0.5, step 1: 0.4]``) and artifacts
+    (``model.onnx (512 B, sha256 1a2b3c4d5e6f)``) follow it compactly, one line each.
     """
     experiments = {_ref(exp): exp for exp in _records(snapshot, "experiments")}
     runs = {_ref(run): run for run in _records(snapshot, "runs")}
@@ -205,8 +263,9 @@ def render_tree(snapshot: Mapping[str, Any]) -> str:
 def _changes(expected: Record | None, actual: Record | None, scalars: Sequence[str]) -> list[str]:
     """``key: expected -> actual`` lines for every differing field of two records.
 
-    Scalars come first in the order given, then ``tags.k``/``params.k``/``metrics.k``, then any
-    other key, each group sorted, so the same pair always gives the same lines.
+    Scalars come first in the order given, then ``tags.k``/``params.k``/``metrics.k`` (metric
+    histories as ``[step 0: 0.5]``), then ``artifact <path>: missing / not recorded / content
+    differs``, then any other key, each group sorted, so the same pair always gives the same lines.
     """
     old: Record = expected or {}
     new: Record = actual or {}
@@ -215,8 +274,9 @@ def _changes(expected: Record | None, actual: Record | None, scalars: Sequence[s
     def line(key: str, has_old: bool, old_value: Any, has_new: bool, new_value: Any) -> None:
         if has_old == has_new and old_value == new_value:
             return
-        left = _value(old_value) if has_old else ABSENT
-        right = _value(new_value) if has_new else ABSENT
+        show = _history if key.startswith("metrics.") else _value
+        left = show(old_value) if has_old else ABSENT
+        right = show(new_value) if has_new else ABSENT
         lines.append(f"{key}: {left} -> {right}")
 
     for key in scalars:
@@ -228,10 +288,13 @@ def _changes(expected: Record | None, actual: Record | None, scalars: Sequence[s
             line(key, key in old, old_map, key in new, new_map)
             continue
         for name in sorted(set(old_map) | set(new_map)):
-            line(
-                f"{key}.{name}", name in old_map, old_map.get(name), name in new_map, new_map.get(name)
-            )
-    for key in sorted((set(old) | set(new)) - {"ref", *scalars, *_MAPPINGS}):
+            line(f"{key}.{name}", name in old_map, old_map.get(name), name in new_map, new_map.get(name))
+    old_artifacts, new_artifacts = old.get(_ARTIFACTS), new.get(_ARTIFACTS)
+    if isinstance(old_artifacts, list) and isinstance(new_artifacts, list):
+        lines.extend(_artifact_changes(old, new))
+    else:
+        line(_ARTIFACTS, _ARTIFACTS in old, old_artifacts, _ARTIFACTS in new, new_artifacts)
+    for key in sorted((set(old) | set(new)) - {"ref", _ARTIFACTS, *scalars, *_MAPPINGS}):
         line(key, key in old, old.get(key), key in new, new.get(key))
     return lines
 

@@ -34,6 +34,7 @@ from mlflow_golden._session import (
     BACKENDS,
     SESSION_KEY,
     TARGET_SRC_ALIAS,
+    VOLATILE_PATHS_INI,
     VOLATILE_TAGS_INI,
     GoldenSession,
     read_settings,
@@ -88,6 +89,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="glob patterns of your own tag keys whose values change per run: snapshots keep the key, "
         "with the value <volatile>",
+    )
+    parser.addini(
+        VOLATILE_PATHS_INI,
+        type="linelist",
+        default=[],
+        help="snapshot path patterns (e.g. runs.*.params.duration_s, runs.*.artifacts.logs/*.log) whose "
+        "values change per run: snapshots keep the key, with the value <volatile>",
     )
 
 
@@ -157,6 +165,7 @@ def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Ite
         update=settings.update,
         item=request.node,
         volatile_tags=settings.volatile_tags,
+        volatile_paths=settings.volatile_paths,
         update_missing=settings.update_missing,
         pending_files=pending_files,
     )
