@@ -152,15 +152,28 @@ def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Ite
 
 
 @pytest.fixture
-def store_faults(tracking_store: TrackingStore) -> Iterator[StoreFaults]:
-    """Make chosen methods of the backend's store class fail on chosen calls (undone at test end)."""
+def store_faults(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Iterator[StoreFaults]:
+    """Make chosen methods of the backend's store class fail on chosen calls (undone at test end).
+
+    A passing test whose faults did not all fire fails at teardown (``fail(..., must_fire=False)``
+    opts out).
+    """
     from mlflow_golden._faults import StoreFaults
 
     injector = StoreFaults(tracking_store.store_class)
     try:
         yield injector
     finally:
+        unfired = injector.unfired()
         injector.undo()
+    report = request.node.stash.get(_CALL_REPORT_KEY, None)
+    if unfired and report is not None and report.passed:
+        pytest.fail(
+            f"{request.node.nodeid}: injected store faults never fired:\n  " + "\n  ".join(unfired)
+            + "\n(the scenario no longer reaches the failing call: fix it, or pass must_fire=False "
+            "with a comment saying why the fault may not fire)",
+            pytrace=False,
+        )
 
 
 @pytest.hookimpl(wrapper=True)
