@@ -154,7 +154,9 @@ def test_a_fault_that_never_fired_fails_the_test_at_teardown(
     result = run_inner()
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at teardown of test_scenario*"])
-    expected = "store_faults.fail('delete_run', calls=[2, 3]) never fired: the test made 0 call(s) of delete_run"
+    expected = (
+        "store_faults.fail('delete_run', calls=[2, 3]) never fired: the test made 0 call(s) of delete_run"
+    )
     assert expected in result.stdout.str()
     assert "'create_experiment'" not in result.stdout.str()
 

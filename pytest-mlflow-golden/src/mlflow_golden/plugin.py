@@ -19,6 +19,7 @@ import pytest
 
 from mlflow_golden import _budgets as budgets
 from mlflow_golden import _golden_paths as golden_paths
+from mlflow_golden import _name_collisions as name_collisions
 from mlflow_golden import _orphans as orphans
 from mlflow_golden import _target_src as target_src
 from mlflow_golden._pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
@@ -103,6 +104,24 @@ def pytest_report_header(config: pytest.Config) -> str:
     settings = session_of(config).settings
     mode = "update" if settings.update else "compare"
     return f"mlflow_golden: backend={settings.backend} golden-dir={settings.golden_dir} mode={mode}"
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Two selected tests that would share a golden file are a collection error (nothing runs)."""
+    owners = [
+        item.nodeid
+        for item in items
+        if "golden" in getattr(item, "fixturenames", ()) and item.get_closest_marker(_GOLDEN_AS) is None
+    ]
+    clashes = name_collisions.collisions(owners, session_of(config).settings.golden_dir)
+    for clash in clashes:
+        report = pytest.CollectReport(clash.nodeid, "failed", f"mlflow_golden: {clash.message}", [])
+        config.hook.pytest_collectreport(report=report)
+    if clashes:
+        # Nothing runs: a plain session stops on the collection error, but an xdist worker would
+        # run its share anyway, so the selection is emptied (identically in every worker).
+        items.clear()
 
 
 # -- fixtures --------------------------------------------------------------------------------------
