@@ -145,7 +145,7 @@ def _allowed_mlflow_versions(session: nox.Session) -> list[str]:
     )
     listing = session.run("python", "-m", "pip", "index", "versions", "mlflow", silent=True)
     offered = str(listing).split("Available versions:", 1)[1].splitlines()[0].split(",")
-    allowed = sorted((Version(v.strip()) for v in offered if v.strip() in declared.specifier), key=Version)
+    allowed = sorted(Version(v.strip()) for v in offered if v.strip() in declared.specifier)
     if not allowed:
         session.error(f"the index offers no MLflow in {declared}")
     session.log(f"compat: {declared} allows {len(allowed)} offered versions, {allowed[0]} .. {allowed[-1]}")
@@ -165,13 +165,20 @@ def compat(session: nox.Session) -> None:
         ),
         encoding="utf-8",
     )
+    # pytester's folders must lie outside this repository (nox's own TMPDIR is .nox/<session>/tmp):
+    # inside it, inner runs would take the repository's pyproject.toml as their configuration.
+    outside = tempfile.mkdtemp(prefix="mlflow-golden-compat-")
     results = []
-    for version in _allowed_mlflow_versions(session):
-        pins = [f"{name}=={version}" for name in MLFLOW_DISTRIBUTIONS]
-        session.install("-c", str(unpinned), *pins)
-        session.log(f"compat: MLflow {version}: tests/harness, file backend, -n 2")
-        session.run("pytest", "tests/harness", "-n", "2", "-q", "--golden-backend=file", *session.posargs)
-        results.append(version)
+    try:
+        for version in _allowed_mlflow_versions(session):
+            pins = [f"{name}=={version}" for name in MLFLOW_DISTRIBUTIONS]
+            session.install("-c", str(unpinned), *pins)
+            session.log(f"compat: MLflow {version}: tests/harness, file backend, -n 2")
+            args = ("tests/harness", "-n", "2", "-q", "--golden-backend=file", *session.posargs)
+            session.run("pytest", *args, env={"TMPDIR": outside})
+            results.append(version)
+    finally:
+        shutil.rmtree(outside, ignore_errors=True)
     session.log(f"compat: passed on MLflow {', '.join(results)}")
 
 
