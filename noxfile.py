@@ -168,6 +168,7 @@ def compat(session: nox.Session) -> None:
     # pytester's folders must lie outside this repository (nox's own TMPDIR is .nox/<session>/tmp):
     # inside it, inner runs would take the repository's pyproject.toml as their configuration.
     outside = tempfile.mkdtemp(prefix="mlflow-golden-compat-")
+    Path(outside).chmod(0o755)  # the postgres tests' unprivileged server must reach folders below it
     results = []
     try:
         for version in _allowed_mlflow_versions(session):
