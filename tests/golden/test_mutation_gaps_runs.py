@@ -38,5 +38,9 @@ def _outside_store_create_run(match: Callable[..., bool]) -> Callable[..., bool]
 def test_azure_child_with_a_correct_parent_tag_gets_no_repair_write(tracking_store, golden, store_faults):
     known = arrange(tracking_store.client)
     tracking_store.use_azureml()
-    store_faults.fail("set_tag", calls=1, match=_outside_store_create_run(tag_key_is(PARENT_TAG)))
+    # A tripwire, meant never to fire: the correct code makes no repair write here (neither the
+    # baseline nor the current code); only a mutant that writes anyway trips it, diverting into F2.
+    store_faults.fail(
+        "set_tag", calls=1, match=_outside_store_create_run(tag_key_is(PARENT_TAG)), must_fire=False
+    )
     golden.check(result=run_child(golden, known.parent_id, "4"))

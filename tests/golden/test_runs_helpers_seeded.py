@@ -46,7 +46,11 @@ def _use_drawn_uri_and_fault(tracking_store: Any, store_faults: Any, case: dict[
     if case["azure"]:
         tracking_store.use_azureml()
     if case["fault"] is not None:
-        store_faults.fail(FAULTY_CALLS[case["fault"]])
+        # The fault is drawn independently of the rest of the case, so on some draws the code never
+        # reaches the faulted call (the experiment already exists: nothing creates one; a parent run
+        # gives the experiment: nothing looks it up by name). The snapshot then pins that the drawn
+        # fault changes nothing, on the baseline and on the current code alike.
+        store_faults.fail(FAULTY_CALLS[case["fault"]], must_fire=False)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=_seed_id)

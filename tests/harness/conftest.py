@@ -2,8 +2,9 @@
 
 The harness's tests run many inner (in-process) pytest sessions. This session holds the backend
 manager from start to end, so inner sessions share its sqlite template and mlflow server instead
-of starting their own; and the store modules are imported here, before any inner session, whose
-module snapshot would otherwise drop them (re-importing them redefines SQLAlchemy models).
+of starting their own; and the store modules (the SQL store too, which the harness otherwise
+imports only on backends that need it) are imported here, before any inner session, whose module
+snapshot would otherwise drop them (re-importing them redefines SQLAlchemy models).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import mlflow_golden
 from mlflow_golden import _backends as backends
 from mlflow_golden._ci import CI_ENV
 from mlflow_golden._session import backend_of
+from mlflow_golden._sql_store import sql_store_class
 
 InnerRun = Callable[..., pytest.RunResult]
 
@@ -26,6 +28,7 @@ _HELD_MANAGER = pytest.StashKey[backends.BackendManager]()
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness_server: needs a real mlflow server subprocess")
+    sql_store_class()
     config.stash[_HELD_MANAGER] = backends.acquire_manager(xdist_worker=hasattr(config, "workerinput"))
 
 

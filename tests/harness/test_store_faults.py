@@ -97,7 +97,7 @@ def test_faults_are_undone_after_the_test(pytester: pytest.Pytester, run_inner: 
 
         def test_1_fails_everything(tracking_store, store_faults):
             store_faults.fail("create_experiment", calls=range(1, 100))
-            store_faults.fail("get_run", calls=range(1, 100))
+            store_faults.fail("get_run", calls=range(1, 100), must_fire=False)
             with pytest.raises(MlflowException):
                 tracking_store.client.create_experiment("a")
 
@@ -116,9 +116,66 @@ def test_harness_capture_is_not_affected(
     from mlflow_golden import Golden
 
     assert isinstance(golden, Golden)
-    store_faults.fail("search_runs", calls=range(1, 100))
-    store_faults.fail("get_metric_history", calls=range(1, 100))
+    store_faults.fail("search_runs", calls=range(1, 100), must_fire=False)
+    store_faults.fail("get_metric_history", calls=range(1, 100), must_fire=False)
     tracking_store.client.create_run("0", run_name="r")
     snapshot = golden.snapshot()
     assert [run["name"] for run in snapshot["runs"]] == ["r"]
     assert store_faults.calls("search_runs") == 0
+
+
+def test_unknown_method_error_lists_the_valid_public_methods(
+    tracking_store: TrackingStore, store_faults: StoreFaults
+) -> None:
+    with pytest.raises(ValueError) as raised:
+        store_faults.fail("log_params")
+    valid = str(raised.value).partition("valid methods: ")[2].split(", ")
+    assert {"log_param", "log_batch", "create_run", "set_tag"} <= set(valid)
+    assert valid == sorted(valid)
+    assert not [name for name in valid if name.startswith("_")]
+
+
+NEVER_FIRING = """
+def test_scenario(tracking_store, store_faults):
+    store_faults.fail("delete_run", calls=[2, 3]{opt_out})
+    store_faults.fail("create_experiment")
+    tracking_store.client.create_run("0", run_name="r")
+    try:
+        tracking_store.client.create_experiment("x")
+    except Exception:
+        pass
+"""
+
+
+def test_a_fault_that_never_fired_fails_the_test_at_teardown(
+    pytester: pytest.Pytester, run_inner: InnerRun
+) -> None:
+    pytester.makepyfile(test_faulty=NEVER_FIRING.format(opt_out=""))
+    result = run_inner()
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_scenario*"])
+    expected = (
+        "store_faults.fail('delete_run', calls=[2, 3]) never fired: the test made 0 call(s) of delete_run"
+    )
+    assert expected in result.stdout.str()
+    assert "'create_experiment'" not in result.stdout.str()
+
+
+def test_must_fire_false_lets_a_fault_stay_unfired(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
+    pytester.makepyfile(test_faulty=NEVER_FIRING.format(opt_out=", must_fire=False"))
+    run_inner().assert_outcomes(passed=1)
+
+
+def test_a_failing_test_is_not_blamed_on_its_unfired_faults(
+    pytester: pytest.Pytester, run_inner: InnerRun
+) -> None:
+    pytester.makepyfile(
+        test_faulty="""
+        def test_scenario(tracking_store, store_faults):
+            store_faults.fail("delete_run")
+            assert False, "the scenario's own failure"
+        """
+    )
+    result = run_inner()
+    result.assert_outcomes(failed=1)
+    assert "never fired" not in result.stdout.str()

@@ -17,11 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-# Imported eagerly on purpose: nested (inline) pytest runs must not re-import the store modules,
-# which would redefine SQLAlchemy models and split the store classes the harness patches.
 from mlflow.store.tracking.file_store import FileStore
 from mlflow.store.tracking.rest_store import RestStore
-from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
 from mlflow_golden import _postgres as postgres
 from mlflow_golden._server import (
@@ -34,14 +31,15 @@ from mlflow_golden._server import (
     reset_database,
 )
 from mlflow_golden._session import BACKENDS
+from mlflow_golden._sql_store import sql_store_class, sql_store_loaded
 
 _logger = logging.getLogger(__name__)
 
 #: Backends reached through a real ``mlflow server`` (REST client): started once per process.
 SERVER_BACKENDS: Final = ("server", "postgres")
-STORE_CLASSES: Final[dict[str, type]] = {
-    "file": FileStore, "sqlite": SqlAlchemyStore, "server": RestStore, "postgres": RestStore,
-}  # fmt: skip
+#: Backends whose process needs MLflow's SQL store (sqlite; server and postgres migrate their
+#: database with it in this process).
+SQL_BACKENDS: Final = ("sqlite", "server", "postgres")
 #: Client settings for the server backend: a failing request fails at once instead of being
 #: retried with backoff for minutes, and nothing waits forever on a dead server. MLflow prints a
 #: "View run at <url>" link after ending a run on a REST store only, fetching the run for it: off,
@@ -63,15 +61,36 @@ class StoreLocation:
     db_path: Path | None = None
 
 
+def store_class(backend: str) -> type:
+    """The store class a test's client uses on ``backend`` (the one ``store_faults`` patches)."""
+    if backend == "file":
+        return FileStore
+    if backend == "sqlite":
+        return sql_store_class()
+    if backend in SERVER_BACKENDS:
+        return RestStore
+    raise ValueError(f"unknown MLflow backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+
+
+def store_classes(backend: str) -> tuple[type, ...]:
+    """Every store class a test on ``backend`` may reach: the call recorder wraps them all.
+
+    The SQL store only where the backend needs it or something already imported it: importing it
+    on the file backend would make SQLAlchemy warn (see ``_sql_store``).
+    """
+    sql = (sql_store_class(),) if backend in SQL_BACKENDS or sql_store_loaded() else ()
+    return (FileStore, *sql, RestStore)
+
+
 def _build_template(directory: Path) -> Path:
     """Create and migrate an empty MLflow sqlite database once (about a second)."""
     path = directory / "template.db"
     uri = f"sqlite:///{path}"
     began = time.monotonic()
-    store_class: Any = SqlAlchemyStore
-    store = store_class(uri, str(directory / "artifacts"))
+    sql_store: Any = sql_store_class()
+    store = sql_store(uri, str(directory / "artifacts"))
     store.engine.dispose()
-    SqlAlchemyStore._engine_map.pop(uri, None)
+    sql_store._engine_map.pop(uri, None)
     _logger.info("migrated sqlite template in %.2f s", time.monotonic() - began)
     return path
 
@@ -166,7 +185,8 @@ class BackendManager:
     def release(self, location: StoreLocation) -> None:
         """Free per-test resources (the sqlite engine MLflow caches per URI)."""
         if location.backend == "sqlite":
-            engine = SqlAlchemyStore._engine_map.pop(location.uri, None)
+            sql_store: Any = sql_store_class()
+            engine = sql_store._engine_map.pop(location.uri, None)
             if engine is not None:
                 engine.dispose()
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
+
+from mlflow_golden._sql_store import SQL_MODULES
 
 #: First value of the fake clock (2023-11-14T22:13:20Z): realistic, fixed, in milliseconds.
 CLOCK_START_MS = 1_700_000_000_000
@@ -50,8 +53,9 @@ def _patched(
     saved: list[tuple[Any, Any]] = []
     try:
         for name in module_names:
-            module = importlib.import_module(name)
-            if hasattr(module, attribute):
+            # The SQL store is patched where loaded, never imported for it (see _sql_store).
+            module = sys.modules.get(name) if name in SQL_MODULES else importlib.import_module(name)
+            if module is not None and hasattr(module, attribute):
                 saved.append((module, getattr(module, attribute)))
                 setattr(module, attribute, replacement)
         yield

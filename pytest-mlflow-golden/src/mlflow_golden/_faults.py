@@ -4,6 +4,10 @@ Patches sit on the store CLASS (FileStore / SqlAlchemyStore / RestStore), so eve
 including those built for azureml-scheme URIs, is affected. Calls are counted from the
 ``fail()`` call, 1-based, among the calls accepted by ``match`` (if given). The harness itself
 (capture, cleanup) runs with faults suspended, so it neither trips nor counts them.
+
+A fault cannot lie: a fault that never fired (none of its calls came) fails a passing test at
+teardown, naming the method and the calls that were meant to fail. ``must_fire=False`` opts out,
+for a fault that legitimately may not fire (a tripwire, or a call some code revisions never make).
 """
 
 from __future__ import annotations
@@ -45,7 +49,27 @@ class _Rule:
     calls: frozenset[int]
     exc: BaseException | None
     match: Callable[..., bool] | None
+    must_fire: bool = True
     seen: int = 0
+
+    def fired(self) -> bool:
+        """True once the first call this rule was meant to fail came (and so failed)."""
+        return self.seen >= min(self.calls)
+
+
+def _numbers(calls: frozenset[int]) -> str:
+    """``[2, 4]``, or ``1..99`` for a run of consecutive calls."""
+    ordered = sorted(calls)
+    if len(ordered) > 3 and ordered[-1] - ordered[0] == len(ordered) - 1:
+        return f"{ordered[0]}..{ordered[-1]}"
+    return str(ordered)
+
+
+def public_methods(store_class: type) -> list[str]:
+    """The names ``fail()`` and ``watch()`` accept: the store class's public methods."""
+    return sorted(
+        name for name in dir(store_class) if not name.startswith("_") and callable(getattr(store_class, name))
+    )
 
 
 @dataclass
@@ -69,7 +93,11 @@ class StoreFaults:
         if method in self._patches:
             return self._patches[method]
         if method.startswith("_") or not callable(getattr(self.store_class, method, None)):
-            raise ValueError(f"store_faults: {self.store_class.__name__} has no public method {method!r}")
+            valid = ", ".join(public_methods(self.store_class))
+            raise ValueError(
+                f"store_faults: {self.store_class.__name__} has no public method {method!r}; "
+                f"valid methods: {valid}"
+            )
         cls = self.store_class
         patch = _Patch(cls, method, cls.__dict__.get(method), method in cls.__dict__)
         original = getattr(cls, method)
@@ -103,12 +131,16 @@ class StoreFaults:
         calls: int | Iterable[int] = 1,
         exc: BaseException | None = None,
         match: Callable[..., bool] | None = None,
+        must_fire: bool = True,
     ) -> None:
-        """Raise ``exc`` (default: an MlflowException) on the given 1-based matching calls."""
+        """Raise ``exc`` (default: an MlflowException) on the given 1-based matching calls.
+
+        Unless ``must_fire=False``, a passing test fails at teardown if none of those calls came.
+        """
         numbers = frozenset([calls] if isinstance(calls, int) else calls)
         if not numbers or min(numbers) < 1:
             raise ValueError(f"store_faults: call numbers are 1-based, got {sorted(numbers)}")
-        self._patch(method).rules.append(_Rule(numbers, exc, match))
+        self._patch(method).rules.append(_Rule(numbers, exc, match, must_fire))
 
     def watch(self, method: str) -> None:
         """Count calls of ``method`` without failing any."""
@@ -119,6 +151,19 @@ class StoreFaults:
         if method not in self._patches:
             raise ValueError(f"store_faults: {method!r} is not watched; call fail() or watch() first")
         return self._patches[method].calls
+
+    def unfired(self) -> list[str]:
+        """One line per fault that must fire and never did: method, calls meant to fail, calls seen."""
+        lines = []
+        for method, patch in self._patches.items():
+            for rule in patch.rules:
+                if rule.must_fire and not rule.fired():
+                    matching = " matching" if rule.match is not None else ""
+                    lines.append(
+                        f"store_faults.fail({method!r}, calls={_numbers(rule.calls)}) never fired: "
+                        f"the test made {rule.seen}{matching} call(s) of {method}"
+                    )
+        return lines
 
     def undo(self) -> None:
         """Restore every patched method (the fixture calls this at test end)."""

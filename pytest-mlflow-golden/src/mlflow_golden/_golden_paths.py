@@ -7,6 +7,8 @@ from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from mlflow_golden import _name_limit as name_limit
+
 GOLDEN_SUFFIX = ".json"
 BUDGET_SUFFIX = ".calls.json"
 MANIFEST_NAME = "MANIFEST.json"
@@ -16,9 +18,14 @@ PENDING_SUFFIX = ".new"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.,=+\[\]-]")
 
 
-def safe_test_name(name: str) -> str:
-    """Characters outside ``[A-Za-z0-9_.,=+[]-]`` become ``_``."""
-    return _UNSAFE.sub("_", name)
+def safe_test_name(name: str, limit: int | None = None) -> str:
+    """Characters outside ``[A-Za-z0-9_.,=+[]-]`` become ``_``; a name longer than ``limit`` bytes
+    is shortened to a readable prefix, ``~`` and a hash of ``name`` (see ``_name_limit``).
+
+    Two node ids that still map to one name are refused at collection (``_name_collisions``).
+    """
+    safe = _UNSAFE.sub("_", name)
+    return safe if limit is None else name_limit.shortened(safe, name, limit)
 
 
 def module_dir(module_path: str) -> PurePosixPath:
@@ -43,9 +50,10 @@ def golden_path_for_nodeid(nodeid: str, golden_dir: Path) -> Path:
         raise ValueError(f"not a test node id: {nodeid!r}")
     segments = rest.split("::")
     path = golden_dir / module_dir(module)
+    limit = name_limit.test_name_limit(golden_dir)
     for segment in segments[:-1]:
-        path = path / safe_test_name(segment)
-    return path / (safe_test_name(segments[-1]) + GOLDEN_SUFFIX)
+        path = path / safe_test_name(segment, limit)
+    return path / (safe_test_name(segments[-1], limit) + GOLDEN_SUFFIX)
 
 
 def replayed_nodeid(nodeid: str, module_path: str) -> str:

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from mlflow_golden._process_group import ProcessGroup, run_as
 from mlflow_golden._server import ServerEndpoint, ServerStartError, free_port
+from mlflow_golden._sql_store import sql_store_class
 
 _logger = logging.getLogger(__name__)
 
@@ -192,12 +193,10 @@ class PostgresServerStore:
 
 def _migrate(uri: str, artifacts: Path) -> None:
     """Create MLflow's schema and default experiment, in this process (the server then finds it ready)."""
-    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
-
     began = time.monotonic()
-    store_class: Any = SqlAlchemyStore
+    store_class: Any = sql_store_class()
     store_class(uri, str(artifacts)).engine.dispose()
-    SqlAlchemyStore._engine_map.pop(uri, None)
+    store_class._engine_map.pop(uri, None)
     _logger.info("migrated the PostgreSQL schema in %.2f s", time.monotonic() - began)
 
 

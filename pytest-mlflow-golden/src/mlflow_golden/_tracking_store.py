@@ -62,7 +62,7 @@ def open_tracking_store(session: GoldenSession, tmp_path: Path) -> Iterator[Trac
         stack.enter_context(azureml_scheme.installed(location.uri))
         stack.enter_context(isolation.tracking_uri(location.uri))
         stack.enter_context(deterministic())
-        log = stack.enter_context(Recorder().installed(backends.STORE_CLASSES.values()))
+        log = stack.enter_context(Recorder().installed(backends.store_classes(backend)))
         stack.callback(_reset_fluent)
         yield TrackingStore(
             uri=location.uri,
@@ -70,7 +70,7 @@ def open_tracking_store(session: GoldenSession, tmp_path: Path) -> Iterator[Trac
             client=MlflowClient(tracking_uri=location.uri),
             backend=backend,
             tmp_path=tmp_path,
-            store_class=backends.STORE_CLASSES[backend],
+            store_class=backends.store_class(backend),
             creation_log=log,
         )
 

@@ -19,6 +19,7 @@ import pytest
 
 from mlflow_golden import _budgets as budgets
 from mlflow_golden import _golden_paths as golden_paths
+from mlflow_golden import _name_collisions as name_collisions
 from mlflow_golden import _orphans as orphans
 from mlflow_golden import _pending as pending
 from mlflow_golden import _target_src as target_src
@@ -128,6 +129,24 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"mlflow_golden: {where} mode={settings.mode}{ci}"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Two selected tests that would share a golden file are a collection error (nothing runs)."""
+    owners = [
+        item.nodeid
+        for item in items
+        if "golden" in getattr(item, "fixturenames", ()) and item.get_closest_marker(_GOLDEN_AS) is None
+    ]
+    clashes = name_collisions.collisions(owners, session_of(config).settings.golden_dir)
+    for clash in clashes:
+        report = pytest.CollectReport(clash.nodeid, "failed", f"mlflow_golden: {clash.message}", [])
+        config.hook.pytest_collectreport(report=report)
+    if clashes:
+        # Nothing runs: a plain session stops on the collection error, but an xdist worker would
+        # run its share anyway, so the selection is emptied (identically in every worker).
+        items.clear()
+
+
 # -- fixtures --------------------------------------------------------------------------------------
 @pytest.fixture
 def tracking_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[TrackingStore]:
@@ -181,15 +200,28 @@ def golden(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Ite
 
 
 @pytest.fixture
-def store_faults(tracking_store: TrackingStore) -> Iterator[StoreFaults]:
-    """Make chosen methods of the backend's store class fail on chosen calls (undone at test end)."""
+def store_faults(request: pytest.FixtureRequest, tracking_store: TrackingStore) -> Iterator[StoreFaults]:
+    """Make chosen methods of the backend's store class fail on chosen calls (undone at test end).
+
+    A passing test whose faults did not all fire fails at teardown (``fail(..., must_fire=False)``
+    opts out).
+    """
     from mlflow_golden._faults import StoreFaults
 
     injector = StoreFaults(tracking_store.store_class)
     try:
         yield injector
     finally:
+        unfired = injector.unfired()
         injector.undo()
+    report = request.node.stash.get(_CALL_REPORT_KEY, None)
+    if unfired and report is not None and report.passed:
+        pytest.fail(
+            f"{request.node.nodeid}: injected store faults never fired:\n  " + "\n  ".join(unfired)
+            + "\n(the scenario no longer reaches the failing call: fix it, or pass must_fire=False "
+            "with a comment saying why the fault may not fire)",
+            pytrace=False,
+        )
 
 
 @pytest.hookimpl(wrapper=True)
