@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import pytest
 
+from mlflow_golden import TrackingStore
+
 InnerRun = Callable[..., pytest.RunResult]
 
 LEAKY_TESTS = """
@@ -74,6 +76,43 @@ def test_outer_environment_is_restored_after_inner_tests(
     run_inner()
     assert {k: v for k, v in os.environ.items() if k.startswith("MLFLOW_")} == before
     assert os.getcwd() == cwd
+
+
+#: The README's table "What a test sees": the MLFLOW_* variables a test sees, per backend.
+VARIABLES_A_TEST_SEES = {
+    "file": {"MLFLOW_TRACKING_URI", "MLFLOW_DISABLE_TELEMETRY", "MLFLOW_ALLOW_FILE_STORE"},
+    "sqlite": {"MLFLOW_TRACKING_URI", "MLFLOW_DISABLE_TELEMETRY"},
+    "server": {
+        "MLFLOW_TRACKING_URI", "MLFLOW_DISABLE_TELEMETRY", "MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT", "MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT",
+    },
+}  # fmt: skip
+VARIABLES_A_TEST_SEES["postgres"] = VARIABLES_A_TEST_SEES["server"]
+
+
+def test_a_test_sees_exactly_the_documented_mlflow_variables(tracking_store: TrackingStore) -> None:
+    seen = {key for key in os.environ if key.startswith("MLFLOW_")}
+
+    assert seen == VARIABLES_A_TEST_SEES[tracking_store.backend]
+    assert os.environ["MLFLOW_TRACKING_URI"] == tracking_store.uri
+
+
+def test_a_session_variable_is_hidden_from_the_test(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
+    pytester.makepyfile(
+        test_hidden="""
+import os
+
+def test_hidden(tracking_store):
+    assert "MLFLOW_EXPERIMENT_NAME" not in os.environ
+    assert "MLFLOW_RUN_ID" not in os.environ
+"""
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_EXPERIMENT_NAME", "from-the-session")
+        patch.setenv("MLFLOW_RUN_ID", "0123")
+        result = run_inner()
+
+    result.assert_outcomes(passed=1)
 
 
 def test_telemetry_is_disabled_inside_a_test(tracking_store: object) -> None:
