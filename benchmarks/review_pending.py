@@ -2,13 +2,11 @@
 
     .venv/bin/python benchmarks/review_pending.py [--scenarios 100]
 
-Builds a throwaway project in a temporary git repository (code under test writing a few runs, one
-parametrized golden scenario with N cases, the plugin loaded by a root conftest), records its
-goldens (``record --from HEAD``) and commits them, then commits a change of the code under test
-that changes all N goldens and runs ``verify`` to leave N pending changes. If ``verify`` leaves no
-pending files (a harness without pending-file writing), the pending files are made as a compare run
-would: the current code recorded into a folder of its own, each differing file copied beside its
-golden as ``<golden>.new``.
+Builds a throwaway project in a temporary git repository (the CLI tests' demo project,
+``tests/harness/_cli_project.py``, with its code under test and scenarios replaced: one parametrized
+golden scenario with N cases), records its goldens (``record --from HEAD``) and commits them, then
+commits a change of the code under test that changes all N goldens and runs ``verify``, which leaves
+N pending changes.
 
 Timed, each through ``python -m mlflow_golden`` in the project: ``accept --all`` (one collection
 run and one recording run of all N scenarios from HEAD), then, on a fresh copy of the same pending
@@ -26,7 +24,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from textwrap import dedent
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "harness"))
+import _cli_project as demo  # the CLI tests' throwaway project
 
 CODE = """\
 import mlflow
@@ -45,12 +45,12 @@ def trial(index):
 SCENARIOS = """\
 import pytest
 
-import bench_code
+import demo_code
 
 
 @pytest.mark.parametrize("index", range({count}))
 def test_trial(golden, index):
-    golden.check(result=bench_code.trial(index))
+    golden.check(result=demo_code.trial(index))
 """
 
 CHANGE = ("--title", "version 2", "--why", "the version tag says 2")
@@ -58,13 +58,6 @@ CHANGE = ("--title", "version 2", "--why", "the version tag says 2")
 
 def _run(command: list[str], cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, input=stdin, check=False)
-
-
-def _git(repo: Path, *args: str) -> str:
-    completed = _run(["git", "-c", "user.name=b", "-c", "user.email=b@example.invalid", *args], repo)
-    if completed.returncode != 0:
-        raise RuntimeError(f"git {' '.join(args)}: {completed.stderr}")
-    return completed.stdout.strip()
 
 
 def _cli(project: Path, *args: str, stdin: str | None = None, expect: int = 0) -> float:
@@ -78,54 +71,23 @@ def _cli(project: Path, *args: str, stdin: str | None = None, expect: int = 0) -
     return seconds
 
 
-def _commit(repo: Path, message: str) -> None:
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", message)
+def _write_code(project: Path, version: str) -> None:
+    (project / "src" / "demo_code.py").write_text(CODE.format(version=version), encoding="utf-8")
 
 
 def make_project(root: Path, count: int) -> Path:
     """The project with goldens of version 1 committed and version 2 committed on top."""
-    project = root / "project"
-    (project / "src").mkdir(parents=True)
-    (project / "tests" / "golden").mkdir(parents=True)
-    (project / "pyproject.toml").write_text(
-        dedent(
-            """\
-            [tool.pytest.ini_options]
-            pythonpath = ["src"]
-            addopts = ["-p", "no:cacheprovider"]
-            """
-        ),
-        encoding="utf-8",
-    )
-    (project / "conftest.py").write_text('pytest_plugins = ["mlflow_golden.plugin"]\n', encoding="utf-8")
-    (project / ".gitignore").write_text("__pycache__/\n*.json.new\n", encoding="utf-8")
-    (project / "src" / "bench_code.py").write_text(CODE.format(version="1"), encoding="utf-8")
-    scenarios = SCENARIOS.format(count=count)
-    (project / "tests" / "golden" / "test_bench.py").write_text(scenarios, encoding="utf-8")
-    _git(project, "init", "-q")
-    _commit(project, "version 1")
+    project = demo.make_project(root / "project")
+    _write_code(project, "1")
+    scenarios = project / "tests" / "golden" / "test_demo.py"
+    scenarios.write_text(SCENARIOS.format(count=count), encoding="utf-8")
+    demo.git(project, "init", "-q")
+    demo.commit_all(project, "version 1")
     _cli(project, "record", "--from", "HEAD")
-    _commit(project, "goldens of version 1")
-    (project / "src" / "bench_code.py").write_text(CODE.format(version="2"), encoding="utf-8")
-    _commit(project, "version 2")
+    demo.commit_all(project, "goldens of version 1")
+    _write_code(project, "2")
+    demo.commit_all(project, "version 2")
     return project
-
-
-def leave_pending(project: Path, root: Path) -> tuple[str, float]:
-    """Run verify; if it left no pending files, make them as a compare run would. Says which, and
-    the seconds verify took (one pytest run of every scenario: the reference for accept)."""
-    golden = project / "golden"
-    verify = _cli(project, "verify", "--no-details", expect=1)
-    if any(golden.rglob("*.json.new")):
-        return "verify", verify
-    fresh = root / "fresh"
-    _cli(project, "record", "--from", "HEAD", f"--golden-dir={fresh}")
-    for path in fresh.rglob("*.json"):
-        name = path.relative_to(fresh)
-        if name.as_posix() != "MANIFEST.json" and path.read_bytes() != (golden / name).read_bytes():
-            shutil.copyfile(path, golden / name.with_name(name.name + ".new"))
-    return "record into a folder of its own (verify left none)", verify
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(tempfile.mkdtemp(prefix="review-bench-"))
     try:
         project = make_project(root, args.scenarios)
-        source, verify = leave_pending(project, root)
+        verify = _cli(project, "verify", "--no-details", expect=1)
         pending = len(list((project / "golden").rglob("*.json.new")))
         saved = root / "golden-with-pending"
         shutil.copytree(project / "golden", saved)
@@ -151,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(root, ignore_errors=True)
     n = args.scenarios
     sys.stdout.write(
-        f"{n} scenarios, {pending} pending files (made by {source})\n"
+        f"{n} scenarios, {pending} pending files (written by verify)\n"
         f"reference, verify (one pytest run of all): {verify:.1f} s\n"
         f"accept --all: {accept:.1f} s ({accept / n * 1000:.0f} ms per scenario)\n"
         f"review, accepting all: {review:.1f} s ({review / n * 1000:.0f} ms per scenario)\n"

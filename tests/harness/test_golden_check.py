@@ -8,20 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _scenario_variants import GOLDEN, ScenarioVariants
 
 InnerRun = Callable[..., pytest.RunResult]
 
 
-BASELINE = {
-    "EXP": "sweep",
-    "STAGE_TAG": '"stage": "hpo", ',
-    "TEAM": "blue",
-    "PARENT": "parent",
-    "STATUS": "FINISHED",
-    "EXTRA": "",
-}
-
-SCENARIO = """
+SCENARIO = ScenarioVariants(
+    """
 def test_scenario(tracking_store, golden):
     c = tracking_store.client
     exp = c.create_experiment("{EXP}")
@@ -33,15 +26,17 @@ def test_scenario(tracking_store, golden):
     c.set_terminated(child.info.run_id, "{STATUS}")
     {EXTRA}
     golden.check(result={{"child": child.info.run_id}})
-"""
+""",
+    EXP="sweep",
+    STAGE_TAG='"stage": "hpo", ',
+    TEAM="blue",
+    PARENT="parent",
+    STATUS="FINISHED",
+    EXTRA="",
+)
 
-GOLDEN = Path("golden/test_scenario/test_scenario.json")
 #: An mtime no write can leave behind (2001-09-09): set on the golden file before a compare run.
 SENTINEL_MTIME_NS = 1_000_000_000 * 10**9
-
-
-def _write(pytester: pytest.Pytester, **changes: str) -> None:
-    pytester.makepyfile(test_scenario=SCENARIO.format(**{**BASELINE, **changes}))
 
 
 def _fingerprint(path: Path) -> tuple[bytes, int, int]:
@@ -52,9 +47,7 @@ def _fingerprint(path: Path) -> tuple[bytes, int, int]:
 
 @pytest.fixture
 def recorded(pytester: pytest.Pytester, run_inner: InnerRun) -> pytest.Pytester:
-    _write(pytester)
-    run_inner("--golden-update").assert_outcomes(passed=1)
-    return pytester
+    return SCENARIO.record(pytester, run_inner)
 
 
 def test_golden_update_writes_the_golden_file(recorded: pytest.Pytester) -> None:
@@ -84,7 +77,7 @@ def test_unchanged_scenario_passes(recorded: pytest.Pytester, run_inner: InnerRu
 def test_a_change_fails_with_a_report_naming_it(
     recorded: pytest.Pytester, run_inner: InnerRun, change: dict[str, str], expected_lines: list[str]
 ) -> None:
-    _write(recorded, **change)
+    SCENARIO.write(recorded, **change)
     golden = recorded.path / GOLDEN
     os.utime(golden, ns=(SENTINEL_MTIME_NS, SENTINEL_MTIME_NS))
     before = _fingerprint(golden)
@@ -100,7 +93,7 @@ def test_a_change_fails_with_a_report_naming_it(
 
 
 def test_missing_golden_fails_with_how_to_record(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
-    _write(pytester)
+    SCENARIO.write(pytester)
     result = run_inner()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
@@ -207,7 +200,7 @@ def test_capture_records_the_error_into_check(pytester: pytest.Pytester, run_inn
 
 
 def test_status_travels_in_user_properties(pytester: pytest.Pytester, run_inner: InnerRun) -> None:
-    _write(pytester)
+    SCENARIO.write(pytester)
     pytester.makeconftest(
         """
         def pytest_runtest_logreport(report):
@@ -218,5 +211,5 @@ def test_status_travels_in_user_properties(pytester: pytest.Pytester, run_inner:
     run_inner("-s").stdout.fnmatch_lines(["*STATUS missing*"])
     run_inner("-s", "--golden-update").stdout.fnmatch_lines(["*STATUS written*"])
     run_inner("-s").stdout.fnmatch_lines(["*STATUS ok*"])
-    _write(pytester, TEAM="red")
+    SCENARIO.write(pytester, TEAM="red")
     run_inner("-s").stdout.fnmatch_lines(["*STATUS differs*"])

@@ -7,16 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _scenario_variants import BUDGET, GOLDEN, ScenarioVariants
 
 InnerRun = Callable[..., pytest.RunResult]
 
-BASELINE = {
-    "STEP": "0",
-    "MODEL": "bytes(range(256))",
-    "LOG_MODEL": "c.log_artifact(run_id, str(model))",
-}
-
-SCENARIO = """
+SCENARIO = ScenarioVariants(
+    """
 import mlflow
 
 def test_scenario(tracking_store, golden):
@@ -33,21 +29,16 @@ def test_scenario(tracking_store, golden):
     {LOG_MODEL}
     golden.snapshot()  # the harness's own reads (artifacts included) are not the scenario's calls
     golden.check()
-"""
-
-GOLDEN = Path("golden/test_scenario/test_scenario.json")
-BUDGET = Path("golden/test_scenario/test_scenario.calls.json")
-
-
-def _write(pytester: pytest.Pytester, **changes: str) -> None:
-    pytester.makepyfile(test_scenario=SCENARIO.format(**{**BASELINE, **changes}))
+""",
+    STEP="0",
+    MODEL="bytes(range(256))",
+    LOG_MODEL="c.log_artifact(run_id, str(model))",
+)
 
 
 @pytest.fixture
 def recorded(pytester: pytest.Pytester, run_inner: InnerRun) -> pytest.Pytester:
-    _write(pytester)
-    run_inner("--golden-update").assert_outcomes(passed=1)
-    return pytester
+    return SCENARIO.record(pytester, run_inner)
 
 
 def _run(pytester: pytest.Pytester) -> dict[str, object]:
@@ -72,7 +63,7 @@ def test_artifacts_are_recorded_recursively_by_path_with_size_and_hash(recorded:
 def test_a_metric_logged_at_another_step_fails_showing_both_steps(
     recorded: pytest.Pytester, run_inner: InnerRun
 ) -> None:
-    _write(recorded, STEP="1")
+    SCENARIO.write(recorded, STEP="1")
     result = run_inner()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*metrics.loss: [[]step 0: 0.5[]] -> [[]step 1: 0.5[]]*"])
@@ -81,14 +72,14 @@ def test_a_metric_logged_at_another_step_fails_showing_both_steps(
 def test_an_artifact_no_longer_logged_fails_naming_it_missing(
     recorded: pytest.Pytester, run_inner: InnerRun
 ) -> None:
-    _write(recorded, LOG_MODEL="pass")
+    SCENARIO.write(recorded, LOG_MODEL="pass")
     result = run_inner()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*artifact model.onnx: missing (recorded 256 B, sha256 40aff2e9d2d8)*"])
 
 
 def test_an_artifact_with_other_content_fails(recorded: pytest.Pytester, run_inner: InnerRun) -> None:
-    _write(recorded, MODEL="bytes(range(255, -1, -1))")
+    SCENARIO.write(recorded, MODEL="bytes(range(255, -1, -1))")
     result = run_inner()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
