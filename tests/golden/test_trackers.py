@@ -3,12 +3,14 @@
 For each tracker the stage run it leaves: name, tags, params, metrics, status, the local index
 and metadata.json effects; a disabled stage (no run); an exception in the body (FAILED, the
 exception propagates: the legacy double yield is not reproduced); setup failures (FAILED run,
-None yielded). Artifacts are kept out (their URIs are dropped anyway).
+None yielded); each artifact upload (conversion ONNX file and log, training and sweep checkpoint
+archives with their manifests, training metrics.json, benchmark results JSON).
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -473,4 +475,134 @@ def test_conversion_body_exception_ends_the_run_failed(tracking_store, golden):
     with golden.catch_error(), tracker.start_conversion_run("convert", "onnx"):
         mlflow.log_metric("conversion_success", 0.0)
         raise BodyError("export crashed")
+    golden.check()
+
+
+# -- artifact uploads ------------------------------------------------------------------------------
+# Each upload of the trackers, with the metrics logged next to it (at their steps). Archives are
+# tar.gz files: the gzip header holds the time of writing and the tar entries hold the files'
+# mtimes and owner, so their size and hash are volatile (their path is still compared); the
+# manifests next to them list sizes and hashes of the archived files and are compared byte for byte.
+CHECKPOINT_FILES = {"config.json": '{"layers": 2}\n', "weights/model.bin": "w" * 64}
+CHECKPOINT_ARCHIVES = "runs.*.artifacts.checkpoint.tar.gz/*"
+BEST_CHECKPOINT_ARCHIVE = "runs.*.artifacts.best_trial_checkpoint.tar.gz"
+ARCHIVE_NAME_PREFIX = 0xC0FFEE00
+
+
+def _checkpoint_dir(path: Path) -> Path:
+    """A checkpoint directory at ``path`` holding ``CHECKPOINT_FILES`` (one of them nested)."""
+    for name, content in CHECKPOINT_FILES.items():
+        (path / name).parent.mkdir(parents=True, exist_ok=True)
+        (path / name).write_text(content, encoding="utf-8")
+    return path
+
+
+def _fixed_archive_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``uuid4`` keeps its random low 96 bits (ids stay unique) under a fixed 8-hex-digit prefix.
+
+    The training tracker names its archive ``checkpoint_<uuid4().hex[:8]>.tar.gz``, so the
+    artifact path becomes ``checkpoint.tar.gz/checkpoint_c0ffee00.tar.gz`` on every backend.
+    """
+    real_uuid4 = uuid.uuid4
+    low_bits = (1 << 96) - 1
+
+    def prefixed_uuid4() -> uuid.UUID:
+        return uuid.UUID(int=(ARCHIVE_NAME_PREFIX << 96) | (real_uuid4().int & low_bits))
+
+    monkeypatch.setattr(uuid, "uuid4", prefixed_uuid4)
+
+
+class _RecordingStudy:
+    """An optuna-like study (``_study``) that keeps what ``set_user_attr`` stored."""
+
+    def __init__(self, best_number: int, values: list[float]) -> None:
+        study = _study(best_number, values)
+        self.trials = study.trials
+        self.best_trial = study.best_trial
+        self.user_attrs: dict[str, Any] = {}
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self.user_attrs[key] = value
+
+
+def test_conversion_uploads_the_onnx_model_and_the_conversion_log(tracking_store, golden):
+    source = _upstream_run(tracking_store, "final")
+    _, output_dir = _project(tracking_store.tmp_path, "conversion")
+    output_dir.mkdir(parents=True)
+    onnx = output_dir / "model.onnx"
+    onnx.write_bytes(bytes(range(256)) * 4)
+    log = output_dir / "export.log"
+    log.write_text(f"exported {onnx} (opset 17)\nsmoke test passed\n", encoding="utf-8")
+    tracker = MLflowConversionTracker("conversion")
+    with tracker.start_conversion_run(
+        "convert", "onnx", source_training_run=source, context=CONVERSION_CONTEXT, output_dir=output_dir
+    ):
+        tracker.log_conversion_results(
+            True,
+            onnx_model_path=onnx,
+            original_checkpoint_size=0.5,
+            smoke_test_passed=True,
+            conversion_log_path=log,
+        )
+    golden.check()
+
+
+def test_training_uploads_the_checkpoint_archive_its_manifest_and_metrics_json(
+    tracking_store, golden, monkeypatch
+):
+    _fixed_archive_names(monkeypatch)
+    _, output_dir = _project(tracking_store.tmp_path, "final")
+    checkpoint = _checkpoint_dir(output_dir / "checkpoint")
+    metrics_json = output_dir / "metrics.json"
+    metrics_json.write_text(json.dumps({"macro-f1": 0.81, "loss": 0.25}), encoding="utf-8")
+    tracker = MLflowTrainingTracker("final_training")
+    with tracker.start_training_run("final-run", context=FINAL_CONTEXT, output_dir=output_dir):
+        _train_body(tracker)
+        tracker.log_training_artifacts(checkpoint_dir=checkpoint, metrics_json_path=metrics_json)
+    golden.check(volatile=(CHECKPOINT_ARCHIVES,))
+
+
+def test_sweep_final_metrics_upload_the_best_trials_checkpoint_to_the_sweep(tracking_store, golden):
+    _, hpo_dir = _project(tracking_store.tmp_path, "hpo")
+    _checkpoint_dir(hpo_dir / "distilbert" / "trial_1" / "checkpoint")
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(tracker, output_dir=hpo_dir) as sweep:
+        tracker.log_final_metrics(
+            _study(1, [0.5, 0.75]),
+            "macro-f1",
+            parent_run_id=sweep.info.run_id,
+            hpo_output_dir=hpo_dir,
+            backbone="distilbert",
+        )
+    golden.check(volatile=(BEST_CHECKPOINT_ARCHIVE,))
+
+
+def test_sweep_best_checkpoint_from_a_preferred_dir_goes_to_the_refit_run(tracking_store, golden):
+    _, hpo_dir = _project(tracking_store.tmp_path, "hpo")
+    checkpoint = _checkpoint_dir(hpo_dir / "refit" / "checkpoint")
+    tracker = MLflowSweepTracker("hpo")
+    with _start_sweep(tracker, output_dir=hpo_dir) as sweep:
+        pass
+    refit = make_run(tracking_store.client, sweep.info.experiment_id, "refit")
+    study = _RecordingStudy(1, [0.5, 0.75])
+    tracker.log_best_checkpoint(
+        study,
+        hpo_dir,
+        "distilbert",
+        prefer_checkpoint_dir=checkpoint,
+        refit_ok=True,
+        parent_run_id=sweep.info.run_id,
+        refit_run_id=refit,
+    )
+    golden.check(result=study.user_attrs, volatile=(BEST_CHECKPOINT_ARCHIVE,))
+
+
+def test_benchmark_uploads_the_results_json(tracking_store, golden):
+    _, output_dir = _project(tracking_store.tmp_path, "benchmark")
+    output_dir.mkdir(parents=True)
+    results = output_dir / "benchmark.json"
+    results.write_text(json.dumps(BENCHMARK_DATA, indent=2), encoding="utf-8")
+    tracker = MLflowBenchmarkTracker("benchmark")
+    with _start_benchmark(tracker, output_dir=output_dir):
+        tracker.log_benchmark_results([1, 8], 100, 10, 128, device="cpu", benchmark_json_path=results)
     golden.check()
