@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
 from mlflow_golden import _budgets as budgets
@@ -45,7 +46,17 @@ from mlflow_golden._cli_results import (
     summary,
 )
 from mlflow_golden._golden_paths import BUDGET_SUFFIX, MANIFEST_NAME
-from mlflow_golden._pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
+from mlflow_golden._project import Probe, ProjectProbeError
+from mlflow_golden._project import probe as project_probe
+from mlflow_golden._pytest_args import (
+    BACKEND_OPTION,
+    GOLDEN_DIR_OPTION,
+    TARGET_SRC_OPTION,
+    UPDATE_OPTION,
+    join_pytest_values,
+    wants_xdist,
+    xdist_installed,
+)
 from mlflow_golden._recording import GoldenFiles, recording_args, versions, worktree_project
 from mlflow_golden._runner import PytestRunner, run_pytest
 from mlflow_golden._status import RECORDED, Status
@@ -83,7 +94,8 @@ def cmd_verify(args: argparse.Namespace, pytest_args: list[str], context: Contex
         print_details(output, run)
     if args.show_pytest_output:
         output.text(run.output)
-    output.line(summary(run, orphan_status))
+    if run.collected is not None:  # pytest stopped before collecting (usage error): no count to give
+        output.line(summary(run, orphan_status))
     return judge(output, run, orphan_status)
 
 
@@ -140,7 +152,8 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Contex
             f" (baseline {updated.baseline_revision[:12]}, {len(updated.files)} files)"
         )
     print_details(output, run)
-    output.line(summary(run, Status.REMOVED))
+    if run.collected is not None:
+        output.line(summary(run, Status.REMOVED))
     return judge(output, run, Status.REMOVED)
 
 
@@ -182,40 +195,76 @@ def cmd_show(args: argparse.Namespace, pytest_args: list[str], context: Context)
     return EXIT_OK
 
 
-def _diff_files(a: Path, b: Path, output: Output) -> bool:
+def _diff_files(a: Path, b: Path, output: Output, label_a: str | None = None) -> bool:
+    """Print the diff of two golden files (``label_a`` names ``a`` in the output); True if they differ."""
     if a.name.endswith(BUDGET_SUFFIX):  # store-call budgets: the two call sequences as a diff
         recorded, calls = budgets.load(a), budgets.load(b)
-        output.text(budgets.sequence_diff(recorded, calls, a) or "no differences")
+        output.text(budgets.sequence_diff(recorded, calls, Path(label_a or a)) or "no differences")
         return recorded != calls
     expected, actual = _load_snapshot(a), _load_snapshot(b)
-    output.line(f"--- {a}")
+    output.line(f"--- {label_a or a}")
     output.line(f"+++ {b}")
     output.text(tree_diff(expected, actual))
     return expected != actual
 
 
 def cmd_diff(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
-    """Tree diff of two golden files, or of two folders pairwise by relative path."""
-    output = context.output
-    a, b = Path(args.a), Path(args.b)
+    """Tree diff of two golden files, or of two folders pairwise by relative path; with ``--rev``,
+    of PATH (default: the golden folder) at a git revision against the working tree."""
+    if args.rev is not None:
+        if args.b is not None:
+            raise CliError("diff --rev REV takes one PATH (compared at REV and in the working tree)")
+        return _diff_at_revision(args.rev, Path(args.a) if args.a else context.golden_dir(None), context)
+    if args.a is None or args.b is None:
+        raise CliError("diff needs two paths A and B (or --rev REV [PATH])")
+    return _diff_paths(Path(args.a), Path(args.b), context.output)
+
+
+def _diff_at_revision(rev: str, path: Path, context: Context) -> int:
+    """PATH (file or folder) as committed at ``rev`` against the working tree's PATH."""
+    repo = gitrev.repo_root(context.project)
+    sha = gitrev.resolve_revision(rev, repo)
+    path = (context.project / path).resolve()
+    if not path.is_relative_to(repo.resolve()):
+        raise CliError(f"{path}: not inside the git repository {repo}")
+    relative = path.relative_to(repo.resolve()).as_posix()
+    with tempfile.TemporaryDirectory(prefix="mlflow-golden-diff-") as scratch:
+        old = Path(scratch) / (path.name or "root")
+        files = gitrev.paths_at(repo, sha, relative)
+        if not files:
+            raise CliError(f"{relative}: not in revision {rev} ({sha[:12]})")
+        if files == [relative]:  # a file
+            old.write_text(gitrev.file_at(repo, sha, relative) or "", encoding="utf-8")
+        else:
+            for name in files:
+                target = old / PurePosixPath(name).relative_to(relative)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(gitrev.file_at(repo, sha, name) or "", encoding="utf-8")
+        if not path.exists():
+            raise CliError(f"{path}: no such file or folder in the working tree")
+        return _diff_paths(old, path, context.output, label_a=f"{rev}:{relative}")
+
+
+def _diff_paths(a: Path, b: Path, output: Output, label_a: str | None = None) -> int:
+    """Diff two files, or two folders pairwise by relative path (``label_a`` names ``a``)."""
     for path in (a, b):
         if not path.exists():
             raise CliError(f"{path}: no such file or folder")
     if a.is_dir() != b.is_dir():
-        raise CliError(f"cannot compare a folder with a file: {a} and {b}")
+        raise CliError(f"cannot compare a folder with a file: {label_a or a} and {b}")
     if not a.is_dir():
-        return EXIT_DIFFERENCES if _diff_files(a, b, output) else EXIT_OK
+        return EXIT_DIFFERENCES if _diff_files(a, b, output, label_a) else EXIT_OK
     names_a, names_b = set(manifest.golden_files(a)), set(manifest.golden_files(b))
     differing = 0
     for name in sorted(names_a - names_b):
-        output.line(f"only in {a}: {name}")
+        output.line(f"only in {label_a or a}: {name}")
     for name in sorted(names_b - names_a):
         output.line(f"only in {b}: {name}")
     for name in sorted(names_a & names_b):
         if (a / name).read_bytes() == (b / name).read_bytes():
             continue
         output.line(f"==== {name} ====")
-        differing += _diff_files(a / name, b / name, output)
+        differing += _diff_files(a / name, b / name, output, f"{label_a}/{name}" if label_a else None)
     only = len(names_a ^ names_b)
     output.line(
         f"{len(names_a | names_b)} files: {len(names_a & names_b) - differing} identical,"
@@ -258,6 +307,12 @@ every file that differs (differs), was edited after recording (changed), is miss
 the manifest (extra). Exit 1 if any; exit 3 if a revision is not in this clone (shallow clone:
 git fetch --unshallow). Other options go to pytest (-n N, {BACKEND_OPTION} ...)."""
 
+
+_DIFF_TEXT = """\
+diff A B: tree diff of two golden files, or of two golden folders pairwise by relative path
+(budgets as call-sequence diffs). diff --rev REV [PATH]: PATH (a golden file or folder; default:
+the golden folder) as committed at git revision REV (expected side) against the working tree
+(actual side). Exit 1 when anything differs."""
 
 _GATE_TEXT = f"""\
 Check, without running pytest, that DIR's golden files, DIR/MANIFEST.json and the ledger
@@ -335,9 +390,15 @@ def build_parser() -> argparse.ArgumentParser:
     show = add("show", cmd_show, "print a golden file as a tree", None, False)
     show.add_argument("file", metavar="FILE", help="a golden JSON file")
 
-    diff = add("diff", cmd_diff, "tree diff of two golden files, or of two golden folders", None, False)
-    diff.add_argument("a", metavar="A", help="expected side (file or folder)")
-    diff.add_argument("b", metavar="B", help="actual side (file or folder)")
+    diff = add(
+        "diff", cmd_diff, "tree diff of two golden files or folders, or one at a revision", _DIFF_TEXT, False
+    )  # fmt: skip
+    diff.add_argument("a", nargs="?", metavar="A", help="expected side (file or folder); with --rev: PATH")
+    diff.add_argument("b", nargs="?", metavar="B", help="actual side (file or folder)")
+    diff.add_argument(
+        "--rev", metavar="REV",
+        help="compare PATH (default: the golden folder) at git revision REV with the working tree",
+    )  # fmt: skip
     _add_review_commands(add)
     return parser
 
@@ -403,6 +464,13 @@ def _add_review_commands(
         _usage_with_pytest_args(sub)
 
 
+_XDIST_MISSING = (
+    "-n (parallel scenarios) needs pytest-xdist, which is not installed: "
+    'pip install "pytest-mlflow-golden[xdist]"'
+)
+_DEFAULT_PROBE = object()
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO | None = None,
@@ -410,26 +478,38 @@ def main(
     project: Path | None = None,
     runner: PytestRunner = run_pytest,
     stdin: TextIO | None = None,
+    probe: Probe | object | None = _DEFAULT_PROBE,
 ) -> int:
     """Entry point of ``python -m mlflow_golden``; returns the exit code.
 
-    ``project`` is the project root (default: the current folder, read here once); ``runner``
-    runs pytest for verify, record and provenance (default: a fresh pytest subprocess); ``stdin``
-    answers review's questions (default: ``sys.stdin``).
+    ``project`` is the folder pytest runs in (default: the current folder, read here once);
+    ``runner`` runs pytest for verify, record and provenance (default: a fresh pytest subprocess);
+    ``stdin`` answers review's questions (default: ``sys.stdin``); ``probe`` learns pytest's rootdir
+    and golden folder (default: ``_project.probe`` with the real runner; none with a stand-in runner:
+    the project folder is the rootdir).
     """
     output = Output(out or sys.stdout, err or sys.stderr)
     parser = build_parser()
-    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    # a pytest option's value given as the next word stays with its option (not a PATTERN)
+    args, extra = parser.parse_known_args(join_pytest_values(list(sys.argv[1:] if argv is None else argv)))
     if extra and not args.passthrough:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra[:1] == ["--"]:
         extra = extra[1:]
+    if wants_xdist(extra) and not xdist_installed():
+        output.error(_XDIST_MISSING)
+        return EXIT_UNUSABLE
+    if probe is _DEFAULT_PROBE:
+        probe = project_probe if runner is run_pytest else None
     try:
-        context = Context(Path.cwd() if project is None else project, output, runner, stdin or sys.stdin)
+        context = Context(
+            Path.cwd() if project is None else project, output, runner, stdin or sys.stdin,
+            probe=probe if callable(probe) else None, pytest_args=tuple(extra),
+        )  # fmt: skip
         code: int = args.func(args, extra, context)
     except (
         CliError, gitrev.GitError, manifest.ManifestError, snapshot.GoldenFileError, budgets.BudgetFileError,
-        review.ReviewError, ledger.LedgerError,
+        review.ReviewError, ledger.LedgerError, ProjectProbeError,
     ) as exc:  # fmt: skip
         output.error(str(exc))
         return EXIT_UNUSABLE

@@ -11,17 +11,23 @@ too). The CLI names the options it uses only through the constants below.
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
 from typing import Final
 
 __all__ = [
     "BACKEND_OPTION",
     "GOLDEN_DIR_OPTION",
+    "PYTEST_VALUE_OPTIONS",
     "TARGET_SRC_OPTION",
     "UPDATE_MISSING_OPTION",
     "UPDATE_OPTION",
     "VALUE_OPTIONS",
+    "XDIST_OPTIONS",
     "join_option_values",
+    "join_pytest_values",
+    "wants_xdist",
+    "xdist_installed",
 ]
 
 UPDATE_OPTION: Final = "--golden-update"
@@ -56,6 +62,68 @@ def join_option_values(args: Sequence[str], options: frozenset[str] = VALUE_OPTI
             break
         if arg in options and index + 1 < len(args):
             joined.append(f"{arg}={args[index + 1]}")
+            index += 2
+            continue
+        joined.append(arg)
+        index += 1
+    return joined
+
+
+XDIST_OPTIONS: Final = frozenset({"-n", "--numprocesses", "--dist", "--maxprocesses", "--max-worker-restart"})
+"""pytest-xdist's options that take a value (a separate word), besides the plugin's own."""
+
+
+def wants_xdist(args: Sequence[str]) -> bool:
+    """True when ``args`` (before a lone ``--``) give ``-n``/``--numprocesses`` in any spelling."""
+    for arg in args:
+        if arg == "--":
+            return False
+        if arg in ("-n", "--numprocesses") or arg.startswith("--numprocesses="):
+            return True
+        if arg.startswith("-n") and not arg.startswith("--") and arg[2:].replace("=", "", 1).isalnum():
+            return True
+    return False
+
+
+def xdist_installed() -> bool:
+    """True when pytest-xdist can be imported (the ``xdist`` extra)."""
+    return importlib.util.find_spec("xdist") is not None
+
+
+PYTEST_VALUE_OPTIONS: Final = frozenset(
+    {
+        "-k", "-m", "-p", "-c", "-o", "-W", "-r", "-n",
+        "--maxfail", "--deselect", "--ignore", "--ignore-glob", "--rootdir", "--basetemp", "--confcutdir",
+        "--tb", "--durations", "--durations-min", "--capture", "--import-mode", "--junitxml",
+        "--junit-prefix", "--log-level", "--log-file", "--log-file-level", "--log-cli-level", "--log-format",
+        "--log-date-format",
+        "--override-ini", "--config-file", "--color", "--code-highlight", "--show-capture", "--verbosity",
+        "--assert", "--doctest-glob", "--doctest-report", "--pdbcls", "--last-failed-no-failures",
+        "--lfnf", "--keep-duplicates-from", "--numprocesses", "--dist", "--maxprocesses",
+        "--max-worker-restart", "--tx", "--rsyncdir", "--randomly-seed", "--timeout",
+    }
+)  # fmt: skip
+"""pytest's (and pytest-xdist's, pytest-randomly's, pytest-timeout's) options that take a value."""
+
+
+def join_pytest_values(args: Sequence[str]) -> list[str]:
+    """``args`` with each ``OPTION VALUE`` pair of a pytest option that takes a value written as one
+    word (``-n 2`` -> ``-n2``, ``--maxfail 3`` -> ``--maxfail=3``; the harness's options too), so a
+    value is never taken for a positional argument (``accept -n 2 PATTERN``).
+
+    Arguments after a lone ``--`` are left alone; an option at the very end is kept as it is.
+    """
+    joined: list[str] = []
+    index = 0
+    options = PYTEST_VALUE_OPTIONS | VALUE_OPTIONS
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            joined.extend(args[index:])
+            break
+        if arg in options and index + 1 < len(args):
+            value = args[index + 1]
+            joined.append(f"{arg}{value}" if not arg.startswith("--") else f"{arg}={value}")
             index += 2
             continue
         joined.append(arg)
