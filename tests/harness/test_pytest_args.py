@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlflow_golden import plugin
-from mlflow_golden._pytest_args import VALUE_OPTIONS, join_option_values
+from mlflow_golden._pytest_args import VALUE_OPTIONS, join_option_values, split_pytest_values, wants_xdist
 
 
 def test_a_value_in_the_next_word_is_joined_to_its_option() -> None:
@@ -58,3 +58,25 @@ def test_the_list_matches_the_plugins_options_that_take_a_value() -> None:
     names = _OptionNames()
     plugin.pytest_addoption(names)  # type: ignore[arg-type]
     assert names.taking_values == set(VALUE_OPTIONS)
+
+
+def test_split_takes_pytest_options_with_their_values_in_every_spelling() -> None:
+    rest, taken = split_pytest_values(
+        ["-n", "2", "-k", "a or b", "-m", "slow", "--maxfail=3", "-W", "error", "-pno:x", "PATTERN"]
+    )
+    assert rest == ["PATTERN"]
+    assert taken == ["-n", "2", "-k", "a or b", "-m", "slow", "--maxfail=3", "-W", "error", "-pno:x"]
+
+
+def test_split_leaves_the_callers_own_options_and_what_follows_a_lone_dash_dash() -> None:
+    rest, taken = split_pytest_values(
+        ["--golden-dir", "g", "--golden-backend", "sqlite", "--", "-n", "2"], keep=frozenset({"--golden-dir"})
+    )
+    assert rest == ["--golden-dir", "g", "--", "-n", "2"]
+    assert taken == ["--golden-backend", "sqlite"]
+
+
+def test_wants_xdist_recognizes_every_spelling_of_n() -> None:
+    for args in (["-n", "2"], ["-n2"], ["-nauto"], ["--numprocesses", "2"], ["--numprocesses=2"]):
+        assert wants_xdist(args), args
+    assert not wants_xdist(["-k", "n2", "--", "-n", "2"])

@@ -53,7 +53,7 @@ from mlflow_golden._pytest_args import (
     GOLDEN_DIR_OPTION,
     TARGET_SRC_OPTION,
     UPDATE_OPTION,
-    join_pytest_values,
+    split_pytest_values,
     wants_xdist,
     xdist_installed,
 )
@@ -490,8 +490,12 @@ def main(
     """
     output = Output(out or sys.stdout, err or sys.stderr)
     parser = build_parser()
-    # a pytest option's value given as the next word stays with its option (not a PATTERN)
-    args, extra = parser.parse_known_args(join_pytest_values(list(sys.argv[1:] if argv is None else argv)))
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(words)
+    if args.passthrough:  # a pytest option's value given as the next word stays with it (not a PATTERN)
+        rest, taken = split_pytest_values(words, keep=frozenset({GOLDEN_DIR_OPTION}))
+        args, extra = parser.parse_known_args(rest)
+        extra = [*taken, *extra] if extra[:1] != ["--"] else ["--", *taken, *extra[1:]]
     if extra and not args.passthrough:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra[:1] == ["--"]:

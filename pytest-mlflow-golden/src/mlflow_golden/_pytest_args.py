@@ -25,7 +25,7 @@ __all__ = [
     "VALUE_OPTIONS",
     "XDIST_OPTIONS",
     "join_option_values",
-    "join_pytest_values",
+    "split_pytest_values",
     "wants_xdist",
     "xdist_installed",
 ]
@@ -106,26 +106,36 @@ PYTEST_VALUE_OPTIONS: Final = frozenset(
 """pytest's (and pytest-xdist's, pytest-randomly's, pytest-timeout's) options that take a value."""
 
 
-def join_pytest_values(args: Sequence[str]) -> list[str]:
-    """``args`` with each ``OPTION VALUE`` pair of a pytest option that takes a value written as one
-    word (``-n 2`` -> ``-n2``, ``--maxfail 3`` -> ``--maxfail=3``; the harness's options too), so a
-    value is never taken for a positional argument (``accept -n 2 PATTERN``).
+def split_pytest_values(
+    args: Sequence[str], keep: frozenset[str] = frozenset()
+) -> tuple[list[str], list[str]]:
+    """``args`` split into (the rest, the pytest options that take a value, each with its value).
 
+    Each option of ``PYTEST_VALUE_OPTIONS`` or ``VALUE_OPTIONS`` (except those in ``keep``, which the
+    caller parses itself) is taken out with its value, whether the value is the next word
+    (``-n 2``, ``-k "a or b"``), attached (``-n2``) or after ``=`` (``--maxfail=3``), so that a
+    command with positional arguments never takes a value for one (``accept -n 2 PATTERN``).
     Arguments after a lone ``--`` are left alone; an option at the very end is kept as it is.
     """
-    joined: list[str] = []
+    options = (PYTEST_VALUE_OPTIONS | VALUE_OPTIONS) - keep
+    rest: list[str] = []
+    taken: list[str] = []
     index = 0
-    options = PYTEST_VALUE_OPTIONS | VALUE_OPTIONS
     while index < len(args):
         arg = args[index]
         if arg == "--":
-            joined.extend(args[index:])
+            rest.extend(args[index:])
             break
         if arg in options and index + 1 < len(args):
-            value = args[index + 1]
-            joined.append(f"{arg}{value}" if not arg.startswith("--") else f"{arg}={value}")
+            taken.extend(args[index : index + 2])
             index += 2
             continue
-        joined.append(arg)
+        long_name = arg.split("=", 1)[0]
+        if (arg.startswith("--") and "=" in arg and long_name in options) or (
+            not arg.startswith("--") and len(arg) > 2 and arg[:2] in options
+        ):
+            taken.append(arg)
+        else:
+            rest.append(arg)
         index += 1
-    return joined
+    return rest, taken
