@@ -1,8 +1,9 @@
 """``python -m mlflow_golden``: verify, record, provenance, show, diff, pending, review, accept, reject.
 
 Every command that runs scenarios runs pytest in a fresh subprocess (``runner.run_pytest``)
-in the project root (where ``tests/golden`` and ``golden/`` live): the current folder, read once
-by ``main``. Options the CLI does not know pass through to pytest unchanged. Provenance is in
+in the current folder, read once by ``main``; pytest's rootdir and the golden folder come from
+pytest itself (``_project``), test paths from its configuration (``golden_testpaths``, else
+``testpaths``). Options the CLI does not know pass through to pytest unchanged. Provenance is in
 ``mlflow_golden._provenance``; what record and provenance share in ``mlflow_golden._recording``.
 
 Exit codes (all commands):
@@ -68,7 +69,11 @@ _EPILOG = """\
 exit codes: 0 all as expected; 1 differences (differs, missing, error, orphan, provenance
 mismatch); 2 could not check (usage, pytest could not run, unreadable files, git errors);
 3 provenance: a manifest revision is not in this clone (shallow clone?).
-Run from the project root (the folder holding tests/golden and golden/)."""
+Relative paths (--golden-dir, the golden_dir ini) are relative to pytest's rootdir; with no test
+paths, the golden_testpaths ini (else pytest's testpaths) says what to collect."""
+
+
+_GOLDEN_DIR_HELP = "golden folder, relative to the rootdir (default: the golden_dir ini, else golden)"
 
 
 class CliError(Exception):
@@ -280,12 +285,12 @@ Command = Callable[[argparse.Namespace, list[str], Context], int]
 
 
 _VERIFY_TEXT = f"""\
-Run the golden tests (tests/golden unless test paths or node ids are given) in a pytest
-subprocess. Prints a progress line at every tenth of the run, a line for each scenario that is not
-ok as it finishes (differs, missing, written, error, skipped; -v: every scenario, ok too, and no
-progress lines), one line per orphan golden file (orphan; removed with {UPDATE_OPTION}), the
-failure details of differing scenarios (tree diff, then JSON diff), and a total line. Exit 1 on
-any difference, missing golden, error or orphan.
+Run the golden tests (the golden_testpaths ini, else pytest's testpaths, unless test paths or
+node ids are given) in a pytest subprocess. Prints a progress line at every tenth of the run, a
+line for each scenario that is not ok as it finishes (differs, missing, written, error, skipped;
+-v: every scenario, ok too, and no progress lines), one line per orphan golden file (orphan;
+removed with {UPDATE_OPTION}), the failure details of differing scenarios (tree diff, then JSON
+diff), and a total line. Exit 1 on any difference, missing golden, error or orphan.
 
 Every option the CLI does not know goes to pytest, e.g. {UPDATE_OPTION}, {GOLDEN_DIR_OPTION} DIR,
 {BACKEND_OPTION} {{file,sqlite,server,postgres}}, {TARGET_SRC_OPTION} DIR, -n N, -k EXPR, node ids
@@ -362,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--from", dest="rev", required=True, metavar="REV", help="git revision to record from"
     )
-    record.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+    record.add_argument("--golden-dir", metavar="DIR", help=_GOLDEN_DIR_HELP)
     record.add_argument(
         "--change", metavar="GC-N",
         help="record as a golden change: the files it changes get this ledger id (default: the next id)",
@@ -379,13 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
         "provenance", cmd_provenance, "re-record goldens from their manifest revisions and compare",
         _PROVENANCE_TEXT, True,
     )  # fmt: skip
-    provenance_parser.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+    provenance_parser.add_argument("--golden-dir", metavar="DIR", help=_GOLDEN_DIR_HELP)
     _usage_with_pytest_args(provenance_parser)
 
     gate_parser = add(
         "gate", cmd_gate, "check that every golden change is named by the ledger", _GATE_TEXT, False
     )
-    gate_parser.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+    gate_parser.add_argument("--golden-dir", metavar="DIR", help=_GOLDEN_DIR_HELP)
 
     show = add("show", cmd_show, "print a golden file as a tree", None, False)
     show.add_argument("file", metavar="FILE", help="a golden JSON file")
@@ -428,7 +433,7 @@ def _add_review_commands(
     add: Callable[[str, Command, str, str | None, bool], argparse.ArgumentParser],
 ) -> None:
     def golden_dir(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+        sub.add_argument("--golden-dir", metavar="DIR", help=_GOLDEN_DIR_HELP)
 
     def change(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--change", metavar="GC-N", help="ledger entry to add the files to (same revision)")
