@@ -61,19 +61,28 @@ def test_the_list_matches_the_plugins_options_that_take_a_value() -> None:
 
 
 def test_split_takes_pytest_options_with_their_values_in_every_spelling() -> None:
-    rest, taken = split_pytest_values(
-        ["-n", "2", "-k", "a or b", "-m", "slow", "--maxfail=3", "-W", "error", "-pno:x", "PATTERN"]
+    split = split_pytest_values(
+        ["-n", "2", "-k", "a or b", "-m", "slow", "--maxfail=3", "-W", "error", "-pno:x", "PATTERN", "-x"]
     )
-    assert rest == ["PATTERN"]
-    assert taken == ["-n", "2", "-k", "a or b", "-m", "slow", "--maxfail=3", "-W", "error", "-pno:x"]
+    assert split.rest == ["PATTERN", "-x"]
+    assert split.taken == {
+        0: ["-n", "2", "-k", "a or b", "-m", "slow", "--maxfail=3", "-W", "error", "-pno:x"]
+    }
 
 
 def test_split_leaves_the_callers_own_options_and_what_follows_a_lone_dash_dash() -> None:
-    rest, taken = split_pytest_values(
+    split = split_pytest_values(
         ["--golden-dir", "g", "--golden-backend", "sqlite", "--", "-n", "2"], keep=frozenset({"--golden-dir"})
     )
-    assert rest == ["--golden-dir", "g", "--", "-n", "2"]
-    assert taken == ["--golden-backend", "sqlite"]
+    assert split.rest == ["--golden-dir", "g", "--", "-n", "2"]
+    assert split.taken == {2: ["--golden-backend", "sqlite"]}
+
+
+def test_the_set_aside_options_go_back_to_their_command_line_places() -> None:
+    words = ["-x", "-n", "2", "PATTERN", "--golden-dir", "g", "-k", "a", "node::id"]
+    split = split_pytest_values(words)
+    unknown = ["-x", "node::id"]  # what the CLI's parser left of split.rest (PATTERN was its own)
+    assert split.pytest_args(unknown) == ["-x", "-n", "2", "--golden-dir", "g", "-k", "a", "node::id"]
 
 
 def test_wants_xdist_recognizes_every_spelling_of_n() -> None:

@@ -498,9 +498,9 @@ def main(
     words = list(sys.argv[1:] if argv is None else argv)
     args, extra = parser.parse_known_args(words)
     if args.passthrough:  # a pytest option's value given as the next word stays with it (not a PATTERN)
-        rest, taken = split_pytest_values(words, keep=frozenset({GOLDEN_DIR_OPTION}))
-        args, extra = parser.parse_known_args(rest)
-        extra = [*taken, *extra] if extra[:1] != ["--"] else ["--", *taken, *extra[1:]]
+        split = split_pytest_values(words, keep=frozenset({GOLDEN_DIR_OPTION}))
+        args, extra = parser.parse_known_args(split.rest)
+        extra = split.pytest_args(extra)
     if extra and not args.passthrough:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra[:1] == ["--"]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Final
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "UPDATE_OPTION",
     "VALUE_OPTIONS",
     "XDIST_OPTIONS",
+    "SplitArgs",
     "join_option_values",
     "split_pytest_values",
     "wants_xdist",
@@ -106,20 +108,41 @@ PYTEST_VALUE_OPTIONS: Final = frozenset(
 """pytest's (and pytest-xdist's, pytest-randomly's, pytest-timeout's) options that take a value."""
 
 
-def split_pytest_values(
-    args: Sequence[str], keep: frozenset[str] = frozenset()
-) -> tuple[list[str], list[str]]:
-    """``args`` split into (the rest, the pytest options that take a value, each with its value).
+@dataclass(frozen=True)
+class SplitArgs:
+    """Command-line words with the pytest options that take a value set aside (``split_pytest_values``)."""
+
+    rest: list[str]
+    """The words left for the CLI's own parser."""
+    taken: dict[int, list[str]]
+    """The options set aside (each with its value), by the index in ``rest`` they stood before."""
+
+    def pytest_args(self, unknown: Sequence[str]) -> list[str]:
+        """The options set aside and ``unknown`` (the words of ``rest`` the CLI's parser left, in
+        order), in their command-line order."""
+        merged: list[str] = []
+        left = 0
+        for index, word in enumerate(self.rest):
+            merged.extend(self.taken.get(index, ()))
+            if left < len(unknown) and unknown[left] == word:
+                merged.append(word)
+                left += 1
+        merged.extend(self.taken.get(len(self.rest), ()))
+        return [*merged, *unknown[left:]]
+
+
+def split_pytest_values(args: Sequence[str], keep: frozenset[str] = frozenset()) -> SplitArgs:
+    """``args`` without the pytest options that take a value, each set aside with its value.
 
     Each option of ``PYTEST_VALUE_OPTIONS`` or ``VALUE_OPTIONS`` (except those in ``keep``, which the
-    caller parses itself) is taken out with its value, whether the value is the next word
+    caller parses itself) is set aside with its value, whether the value is the next word
     (``-n 2``, ``-k "a or b"``), attached (``-n2``) or after ``=`` (``--maxfail=3``), so that a
     command with positional arguments never takes a value for one (``accept -n 2 PATTERN``).
     Arguments after a lone ``--`` are left alone; an option at the very end is kept as it is.
     """
     options = (PYTEST_VALUE_OPTIONS | VALUE_OPTIONS) - keep
     rest: list[str] = []
-    taken: list[str] = []
+    taken: dict[int, list[str]] = {}
     index = 0
     while index < len(args):
         arg = args[index]
@@ -127,15 +150,15 @@ def split_pytest_values(
             rest.extend(args[index:])
             break
         if arg in options and index + 1 < len(args):
-            taken.extend(args[index : index + 2])
+            taken.setdefault(len(rest), []).extend(args[index : index + 2])
             index += 2
             continue
         long_name = arg.split("=", 1)[0]
         if (arg.startswith("--") and "=" in arg and long_name in options) or (
             not arg.startswith("--") and len(arg) > 2 and arg[:2] in options
         ):
-            taken.append(arg)
+            taken.setdefault(len(rest), []).append(arg)
         else:
             rest.append(arg)
         index += 1
-    return rest, taken
+    return SplitArgs(rest, taken)
