@@ -190,14 +190,6 @@ def test_verify_reports_a_module_that_fails_to_collect_and_exits_2(tmp_path: Pat
     assert "No module named 'no_such_module'" in completed.err
 
 
-def test_verify_without_tests_golden_is_a_usage_error(tmp_path: Path) -> None:
-    project = demo.make_project(tmp_path / "project", plugin=False)
-    shutil.rmtree(project / "tests" / "golden")
-    completed = run_cli(project, "verify")
-    assert completed.code == 2
-    assert "no test paths given and no tests/golden folder" in completed.err
-
-
 # =============================================================================================
 # record and provenance
 

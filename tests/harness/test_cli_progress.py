@@ -35,3 +35,12 @@ def test_nothing_is_printed_before_the_total_is_known() -> None:
     lines: list[str] = []
     Progress(lines.append).finished(True)
     assert lines == []
+
+
+def test_written_scenarios_are_counted_as_written_not_as_not_ok() -> None:
+    lines: list[str] = []
+    progress = Progress(lines.append)
+    progress.start(10)
+    for index in range(10):
+        progress.finished(ok=False, written=index < 4)  # 4 wrote their goldens, 6 failed
+    assert lines[-1] == "[100%] 10/10 scenarios, 6 not ok, 4 written"

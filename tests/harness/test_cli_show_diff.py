@@ -230,3 +230,61 @@ def test_diff_of_folders_shows_differing_store_call_budgets_as_a_sequence_diff(t
     assert lines[0] == "==== golden/test_x/t.calls.json ===="
     assert lines[-3:] == [" create_run", "-set_tag", "1 files: 0 identical, 1 differ, 0 only on one side"]
     assert code == 1
+
+
+# --- diff --rev --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def committed(tmp_path: Path) -> Path:
+    """A git repository whose golden folder (two snapshots) is committed; the cwd of the CLI."""
+    import _cli_project as demo
+
+    repo = tmp_path / "repo"
+    _write(repo / "golden" / "test_a" / "test_one.json", _snapshot("1"))
+    _write(repo / "golden" / "test_a" / "test_two.json", _snapshot("1"))
+    demo.git(tmp_path, "init", "-q", str(repo))
+    demo.commit_all(repo, "goldens")
+    return repo
+
+
+def _main_in(folder: Path, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out=out, err=err, project=folder, probe=None)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_diff_rev_of_an_unchanged_golden_folder_exits_0(committed: Path) -> None:
+    code, out, _ = _main_in(committed, "diff", "--rev", "HEAD")
+    assert code == 0
+    assert out.splitlines()[-1] == "2 files: 2 identical, 0 differ, 0 only on one side"
+
+
+def test_diff_rev_shows_what_changed_in_the_working_tree_since_the_revision(committed: Path) -> None:
+    _write(committed / "golden" / "test_a" / "test_two.json", _snapshot("2"))
+    code, out, _ = _main_in(committed, "diff", "--rev", "HEAD", "golden")
+    assert code == 1
+    assert "==== test_a/test_two.json ====" in out
+    assert "--- HEAD:golden/test_a/test_two.json" in out
+    assert "version" in out  # the changed tag, in the tree diff
+    assert out.splitlines()[-1] == "2 files: 1 identical, 1 differ, 0 only on one side"
+
+
+def test_diff_rev_of_one_file(committed: Path) -> None:
+    _write(committed / "golden" / "test_a" / "test_one.json", _snapshot("2"))
+    code, out, _ = _main_in(committed, "diff", "--rev", "HEAD", "golden/test_a/test_one.json")
+    assert code == 1
+    assert out.startswith("--- HEAD:golden/test_a/test_one.json\n")
+
+
+def test_diff_rev_of_a_path_absent_at_the_revision_is_a_clear_error(committed: Path) -> None:
+    _write(committed / "golden" / "test_b" / "test_new.json", _snapshot("1"))
+    code, _, err = _main_in(committed, "diff", "--rev", "HEAD", "golden/test_b")
+    assert code == 2
+    assert "golden/test_b: not in revision HEAD" in err
+
+
+def test_diff_without_rev_needs_two_paths(tmp_path: Path) -> None:
+    code, _, err = _main("diff", str(tmp_path))
+    assert code == 2
+    assert "diff needs two paths A and B (or --rev REV [PATH])" in err

@@ -103,6 +103,6 @@ def test_a_long_id_records_compares_and_leaves_no_orphan(
     assert len(names) == 4 and all("~" in name for name in names)
     (pytester.path / "golden/test_long/test_gone.json").write_text("{}\n", encoding="utf-8")
     result = run_inner()
-    result.assert_outcomes(passed=1)
+    result.assert_outcomes(passed=1, errors=1)  # the one orphan
     orphans = [line for line in result.stdout.lines if line.startswith("orphan golden file: ")]
     assert orphans == ["orphan golden file: test_long/test_gone.json"]

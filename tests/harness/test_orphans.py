@@ -246,7 +246,7 @@ def test_a_folder_the_orphans_leave_empty_is_removed(
 
 def test_a_compare_run_fails_on_an_orphan_and_keeps_it(project: Project, run_inner: InnerRun) -> None:
     result = run_inner()
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=4, errors=2)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["orphan golden file: test_kept/test_gone.json"])
     assert _existing(project.orphan) == project.orphan
@@ -256,7 +256,7 @@ def test_last_failed_judges_nothing(pytester: pytest.Pytester, project: Project)
     """``--lf`` collects the files without a failure as empty modules: their goldens must stay."""
     pytester.makepyfile(test_failing="def test_fails():\n    assert False\n")
     plugin = ("-p", "mlflow_golden.plugin", "-p", "no:hypothesispytest")  # with the cache, unlike run_inner
-    pytester.runpytest_inprocess(*plugin).assert_outcomes(passed=4, failed=1)
+    pytester.runpytest_inprocess(*plugin).assert_outcomes(passed=4, failed=1, errors=2)  # 2: the orphan
     result = pytester.runpytest_inprocess(*plugin, "--lf", "--golden-update")
     result.assert_outcomes(failed=1)
     assert _existing(project.other) == project.other
@@ -336,3 +336,20 @@ def test_xdist_a_crashed_worker_judges_nothing(
     result = run_subprocess("-n", "2", "--golden-update")
     result.assert_outcomes(passed=4, failed=1)
     assert _existing(project.orphan) == project.orphan
+
+
+# -- counted by pytest's own summary -----------------------------------------------------------
+
+
+def test_an_orphan_is_an_error_in_pytests_own_summary(project: Project, run_inner: InnerRun) -> None:
+    result = run_inner()
+    result.assert_outcomes(passed=4, errors=2)  # "4 passed, 2 errors": the orphan's golden and budget
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*4 passed, 2 errors*"])
+    result.stdout.fnmatch_lines(["ERROR mlflow_golden-orphan::test_kept/test_gone.json - orphan golden*"])
+
+
+def test_an_orphan_removed_by_update_is_no_error(project: Project, run_inner: InnerRun) -> None:
+    result = run_inner("--golden-update")
+    result.assert_outcomes(passed=4)
+    assert result.ret == pytest.ExitCode.OK

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mlflow_golden import plugin
-from mlflow_golden._pytest_args import VALUE_OPTIONS, join_option_values
+from mlflow_golden._pytest_args import VALUE_OPTIONS, join_option_values, split_pytest_values, wants_xdist
 
 
 def test_a_value_in_the_next_word_is_joined_to_its_option() -> None:
@@ -58,3 +58,34 @@ def test_the_list_matches_the_plugins_options_that_take_a_value() -> None:
     names = _OptionNames()
     plugin.pytest_addoption(names)  # type: ignore[arg-type]
     assert names.taking_values == set(VALUE_OPTIONS)
+
+
+def test_split_takes_pytest_options_with_their_values_in_every_spelling() -> None:
+    split = split_pytest_values(
+        ["-n", "2", "-k", "a or b", "-m", "slow", "--maxfail=3", "-W", "error", "-pno:x", "PATTERN", "-x"]
+    )
+    assert split.rest == ["PATTERN", "-x"]
+    assert split.taken == {
+        0: ["-n", "2", "-k", "a or b", "-m", "slow", "--maxfail=3", "-W", "error", "-pno:x"]
+    }
+
+
+def test_split_leaves_the_callers_own_options_and_what_follows_a_lone_dash_dash() -> None:
+    split = split_pytest_values(
+        ["--golden-dir", "g", "--golden-backend", "sqlite", "--", "-n", "2"], keep=frozenset({"--golden-dir"})
+    )
+    assert split.rest == ["--golden-dir", "g", "--", "-n", "2"]
+    assert split.taken == {2: ["--golden-backend", "sqlite"]}
+
+
+def test_the_set_aside_options_go_back_to_their_command_line_places() -> None:
+    words = ["-x", "-n", "2", "PATTERN", "--golden-dir", "g", "-k", "a", "node::id"]
+    split = split_pytest_values(words)
+    unknown = ["-x", "node::id"]  # what the CLI's parser left of split.rest (PATTERN was its own)
+    assert split.pytest_args(unknown) == ["-x", "-n", "2", "--golden-dir", "g", "-k", "a", "node::id"]
+
+
+def test_wants_xdist_recognizes_every_spelling_of_n() -> None:
+    for args in (["-n", "2"], ["-n2"], ["-nauto"], ["--numprocesses", "2"], ["--numprocesses=2"]):
+        assert wants_xdist(args), args
+    assert not wants_xdist(["-k", "n2", "--", "-n", "2"])

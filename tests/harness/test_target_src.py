@@ -62,3 +62,45 @@ def test_nonexistent_target_src_is_a_usage_error(pytester: pytest.Pytester, run_
     result = run_inner(f"--golden-target-src={pytester.path / 'missing'}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*--golden-target-src: no such directory: {pytester.path / 'missing'}*"])
+
+
+def _lib_project(pytester: pytest.Pytester, ini: str) -> None:
+    """The code under test in ``lib`` (not ``src``), named by ``ini``; another version in ``old/lib``."""
+    pytester.makeini("[pytest]\n" + ini)
+    for tree, value in (("lib", "current"), ("old", "old")):
+        package = pytester.path / tree / "mypkg"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text(f'VALUE = "{value}"\n', encoding="utf-8")
+    pytester.makeconftest("import mypkg  # imported before the plugin's configure hook\n")
+    pytester.makepyfile(test_which='import mypkg\n\ndef test_which():\n    print("VALUE", mypkg.VALUE)\n')
+
+
+def test_the_projects_own_source_root_comes_from_pytests_pythonpath(
+    pytester: pytest.Pytester, run_subprocess: InnerRun
+) -> None:
+    _lib_project(pytester, "pythonpath = lib\n")
+    run_subprocess("-s", f"--golden-target-src={pytester.path / 'old'}").stdout.fnmatch_lines(["*VALUE old*"])
+
+
+def test_golden_source_roots_names_the_projects_own_source_root(
+    pytester: pytest.Pytester, run_subprocess: InnerRun
+) -> None:
+    _lib_project(pytester, "pythonpath = lib\ngolden_source_roots = lib\n")
+    (pytester.path / "conftest.py").write_text(
+        "import sys\nsys.path.insert(0, 'lib')\nimport mypkg\n", encoding="utf-8"
+    )
+    (pytester.path / "pytest.ini").write_text("[pytest]\ngolden_source_roots = lib\n", encoding="utf-8")
+    run_subprocess("-s", f"--golden-target-src={pytester.path / 'old'}").stdout.fnmatch_lines(["*VALUE old*"])
+
+
+def test_a_relative_target_src_is_relative_to_the_rootdir(
+    pytester: pytest.Pytester, run_subprocess: InnerRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _lib_project(pytester, "pythonpath = lib\n")
+    (pytester.path / "sub").mkdir()
+    monkeypatch.chdir(pytester.path / "sub")  # pytest runs from a subfolder; the rootdir stays
+    result = pytester.runpytest_subprocess(
+        "-p", "mlflow_golden.plugin", "-p", "no:cacheprovider", "-s", "--golden-target-src=old",
+        f"--rootdir={pytester.path}", str(pytester.path),
+    )  # fmt: skip
+    result.stdout.fnmatch_lines(["*VALUE old*"])

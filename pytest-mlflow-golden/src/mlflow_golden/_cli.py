@@ -1,8 +1,9 @@
 """``python -m mlflow_golden``: verify, record, provenance, show, diff, pending, review, accept, reject.
 
 Every command that runs scenarios runs pytest in a fresh subprocess (``runner.run_pytest``)
-in the project root (where ``tests/golden`` and ``golden/`` live): the current folder, read once
-by ``main``. Options the CLI does not know pass through to pytest unchanged. Provenance is in
+in the current folder, read once by ``main``; pytest's rootdir and the golden folder come from
+pytest itself (``_project``), test paths from its configuration (``golden_testpaths``, else
+``testpaths``). Options the CLI does not know pass through to pytest unchanged. Provenance is in
 ``mlflow_golden._provenance``; what record and provenance share in ``mlflow_golden._recording``.
 
 Exit codes (all commands):
@@ -19,8 +20,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
 from mlflow_golden import _budgets as budgets
@@ -45,7 +47,17 @@ from mlflow_golden._cli_results import (
     summary,
 )
 from mlflow_golden._golden_paths import BUDGET_SUFFIX, MANIFEST_NAME
-from mlflow_golden._pytest_args import BACKEND_OPTION, GOLDEN_DIR_OPTION, TARGET_SRC_OPTION, UPDATE_OPTION
+from mlflow_golden._project import Probe, ProjectProbeError
+from mlflow_golden._project import probe as project_probe
+from mlflow_golden._pytest_args import (
+    BACKEND_OPTION,
+    GOLDEN_DIR_OPTION,
+    TARGET_SRC_OPTION,
+    UPDATE_OPTION,
+    split_pytest_values,
+    wants_xdist,
+    xdist_installed,
+)
 from mlflow_golden._recording import GoldenFiles, recording_args, versions, worktree_project
 from mlflow_golden._runner import PytestRunner, run_pytest
 from mlflow_golden._status import RECORDED, Status
@@ -57,7 +69,11 @@ _EPILOG = """\
 exit codes: 0 all as expected; 1 differences (differs, missing, error, orphan, provenance
 mismatch); 2 could not check (usage, pytest could not run, unreadable files, git errors);
 3 provenance: a manifest revision is not in this clone (shallow clone?).
-Run from the project root (the folder holding tests/golden and golden/)."""
+Relative paths (--golden-dir, the golden_dir ini) are relative to pytest's rootdir; with no test
+paths, the golden_testpaths ini (else pytest's testpaths) says what to collect."""
+
+
+_GOLDEN_DIR_HELP = "golden folder, relative to the rootdir (default: the golden_dir ini, else golden)"
 
 
 class CliError(Exception):
@@ -83,7 +99,8 @@ def cmd_verify(args: argparse.Namespace, pytest_args: list[str], context: Contex
         print_details(output, run)
     if args.show_pytest_output:
         output.text(run.output)
-    output.line(summary(run, orphan_status))
+    if run.collected is not None:  # pytest stopped before collecting (usage error): no count to give
+        output.line(summary(run, orphan_status))
     return judge(output, run, orphan_status)
 
 
@@ -140,7 +157,8 @@ def cmd_record(args: argparse.Namespace, pytest_args: list[str], context: Contex
             f" (baseline {updated.baseline_revision[:12]}, {len(updated.files)} files)"
         )
     print_details(output, run)
-    output.line(summary(run, Status.REMOVED))
+    if run.collected is not None:
+        output.line(summary(run, Status.REMOVED))
     return judge(output, run, Status.REMOVED)
 
 
@@ -182,40 +200,76 @@ def cmd_show(args: argparse.Namespace, pytest_args: list[str], context: Context)
     return EXIT_OK
 
 
-def _diff_files(a: Path, b: Path, output: Output) -> bool:
+def _diff_files(a: Path, b: Path, output: Output, label_a: str | None = None) -> bool:
+    """Print the diff of two golden files (``label_a`` names ``a`` in the output); True if they differ."""
     if a.name.endswith(BUDGET_SUFFIX):  # store-call budgets: the two call sequences as a diff
         recorded, calls = budgets.load(a), budgets.load(b)
-        output.text(budgets.sequence_diff(recorded, calls, a) or "no differences")
+        output.text(budgets.sequence_diff(recorded, calls, Path(label_a or a)) or "no differences")
         return recorded != calls
     expected, actual = _load_snapshot(a), _load_snapshot(b)
-    output.line(f"--- {a}")
+    output.line(f"--- {label_a or a}")
     output.line(f"+++ {b}")
     output.text(tree_diff(expected, actual))
     return expected != actual
 
 
 def cmd_diff(args: argparse.Namespace, pytest_args: list[str], context: Context) -> int:
-    """Tree diff of two golden files, or of two folders pairwise by relative path."""
-    output = context.output
-    a, b = Path(args.a), Path(args.b)
+    """Tree diff of two golden files, or of two folders pairwise by relative path; with ``--rev``,
+    of PATH (default: the golden folder) at a git revision against the working tree."""
+    if args.rev is not None:
+        if args.b is not None:
+            raise CliError("diff --rev REV takes one PATH (compared at REV and in the working tree)")
+        return _diff_at_revision(args.rev, Path(args.a) if args.a else context.golden_dir(None), context)
+    if args.a is None or args.b is None:
+        raise CliError("diff needs two paths A and B (or --rev REV [PATH])")
+    return _diff_paths(Path(args.a), Path(args.b), context.output)
+
+
+def _diff_at_revision(rev: str, path: Path, context: Context) -> int:
+    """PATH (file or folder) as committed at ``rev`` against the working tree's PATH."""
+    repo = gitrev.repo_root(context.project)
+    sha = gitrev.resolve_revision(rev, repo)
+    path = (context.project / path).resolve()
+    if not path.is_relative_to(repo.resolve()):
+        raise CliError(f"{path}: not inside the git repository {repo}")
+    relative = path.relative_to(repo.resolve()).as_posix()
+    with tempfile.TemporaryDirectory(prefix="mlflow-golden-diff-") as scratch:
+        old = Path(scratch) / (path.name or "root")
+        files = gitrev.paths_at(repo, sha, relative)
+        if not files:
+            raise CliError(f"{relative}: not in revision {rev} ({sha[:12]})")
+        if files == [relative]:  # a file
+            old.write_text(gitrev.file_at(repo, sha, relative) or "", encoding="utf-8")
+        else:
+            for name in files:
+                target = old / PurePosixPath(name).relative_to(relative)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(gitrev.file_at(repo, sha, name) or "", encoding="utf-8")
+        if not path.exists():
+            raise CliError(f"{path}: no such file or folder in the working tree")
+        return _diff_paths(old, path, context.output, label_a=f"{rev}:{relative}")
+
+
+def _diff_paths(a: Path, b: Path, output: Output, label_a: str | None = None) -> int:
+    """Diff two files, or two folders pairwise by relative path (``label_a`` names ``a``)."""
     for path in (a, b):
         if not path.exists():
             raise CliError(f"{path}: no such file or folder")
     if a.is_dir() != b.is_dir():
-        raise CliError(f"cannot compare a folder with a file: {a} and {b}")
+        raise CliError(f"cannot compare a folder with a file: {label_a or a} and {b}")
     if not a.is_dir():
-        return EXIT_DIFFERENCES if _diff_files(a, b, output) else EXIT_OK
+        return EXIT_DIFFERENCES if _diff_files(a, b, output, label_a) else EXIT_OK
     names_a, names_b = set(manifest.golden_files(a)), set(manifest.golden_files(b))
     differing = 0
     for name in sorted(names_a - names_b):
-        output.line(f"only in {a}: {name}")
+        output.line(f"only in {label_a or a}: {name}")
     for name in sorted(names_b - names_a):
         output.line(f"only in {b}: {name}")
     for name in sorted(names_a & names_b):
         if (a / name).read_bytes() == (b / name).read_bytes():
             continue
         output.line(f"==== {name} ====")
-        differing += _diff_files(a / name, b / name, output)
+        differing += _diff_files(a / name, b / name, output, f"{label_a}/{name}" if label_a else None)
     only = len(names_a ^ names_b)
     output.line(
         f"{len(names_a | names_b)} files: {len(names_a & names_b) - differing} identical,"
@@ -231,12 +285,12 @@ Command = Callable[[argparse.Namespace, list[str], Context], int]
 
 
 _VERIFY_TEXT = f"""\
-Run the golden tests (tests/golden unless test paths or node ids are given) in a pytest
-subprocess. Prints a progress line at every tenth of the run, a line for each scenario that is not
-ok as it finishes (differs, missing, written, error, skipped; -v: every scenario, ok too, and no
-progress lines), one line per orphan golden file (orphan; removed with {UPDATE_OPTION}), the
-failure details of differing scenarios (tree diff, then JSON diff), and a total line. Exit 1 on
-any difference, missing golden, error or orphan.
+Run the golden tests (the golden_testpaths ini, else pytest's testpaths, unless test paths or
+node ids are given) in a pytest subprocess. Prints a progress line at every tenth of the run, a
+line for each scenario that is not ok as it finishes (differs, missing, written, error, skipped;
+-v: every scenario, ok too, and no progress lines), one line per orphan golden file (orphan;
+removed with {UPDATE_OPTION}), the failure details of differing scenarios (tree diff, then JSON
+diff), and a total line. Exit 1 on any difference, missing golden, error or orphan.
 
 Every option the CLI does not know goes to pytest, e.g. {UPDATE_OPTION}, {GOLDEN_DIR_OPTION} DIR,
 {BACKEND_OPTION} {{file,sqlite,server,postgres}}, {TARGET_SRC_OPTION} DIR, -n N, -k EXPR, node ids
@@ -258,6 +312,12 @@ every file that differs (differs), was edited after recording (changed), is miss
 the manifest (extra). Exit 1 if any; exit 3 if a revision is not in this clone (shallow clone:
 git fetch --unshallow). Other options go to pytest (-n N, {BACKEND_OPTION} ...)."""
 
+
+_DIFF_TEXT = """\
+diff A B: tree diff of two golden files, or of two golden folders pairwise by relative path
+(budgets as call-sequence diffs). diff --rev REV [PATH]: PATH (a golden file or folder; default:
+the golden folder) as committed at git revision REV (expected side) against the working tree
+(actual side). Exit 1 when anything differs."""
 
 _GATE_TEXT = f"""\
 Check, without running pytest, that DIR's golden files, DIR/MANIFEST.json and the ledger
@@ -307,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument(
         "--from", dest="rev", required=True, metavar="REV", help="git revision to record from"
     )
-    record.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+    record.add_argument("--golden-dir", metavar="DIR", help=_GOLDEN_DIR_HELP)
     record.add_argument(
         "--change", metavar="GC-N",
         help="record as a golden change: the files it changes get this ledger id (default: the next id)",
@@ -324,20 +384,26 @@ def build_parser() -> argparse.ArgumentParser:
         "provenance", cmd_provenance, "re-record goldens from their manifest revisions and compare",
         _PROVENANCE_TEXT, True,
     )  # fmt: skip
-    provenance_parser.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+    provenance_parser.add_argument("--golden-dir", metavar="DIR", help=_GOLDEN_DIR_HELP)
     _usage_with_pytest_args(provenance_parser)
 
     gate_parser = add(
         "gate", cmd_gate, "check that every golden change is named by the ledger", _GATE_TEXT, False
     )
-    gate_parser.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+    gate_parser.add_argument("--golden-dir", metavar="DIR", help=_GOLDEN_DIR_HELP)
 
     show = add("show", cmd_show, "print a golden file as a tree", None, False)
     show.add_argument("file", metavar="FILE", help="a golden JSON file")
 
-    diff = add("diff", cmd_diff, "tree diff of two golden files, or of two golden folders", None, False)
-    diff.add_argument("a", metavar="A", help="expected side (file or folder)")
-    diff.add_argument("b", metavar="B", help="actual side (file or folder)")
+    diff = add(
+        "diff", cmd_diff, "tree diff of two golden files or folders, or one at a revision", _DIFF_TEXT, False
+    )  # fmt: skip
+    diff.add_argument("a", nargs="?", metavar="A", help="expected side (file or folder); with --rev: PATH")
+    diff.add_argument("b", nargs="?", metavar="B", help="actual side (file or folder)")
+    diff.add_argument(
+        "--rev", metavar="REV",
+        help="compare PATH (default: the golden folder) at git revision REV with the working tree",
+    )  # fmt: skip
     _add_review_commands(add)
     return parser
 
@@ -367,7 +433,7 @@ def _add_review_commands(
     add: Callable[[str, Command, str, str | None, bool], argparse.ArgumentParser],
 ) -> None:
     def golden_dir(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--golden-dir", metavar="DIR", help="golden folder (default: ./golden)")
+        sub.add_argument("--golden-dir", metavar="DIR", help=_GOLDEN_DIR_HELP)
 
     def change(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--change", metavar="GC-N", help="ledger entry to add the files to (same revision)")
@@ -403,6 +469,13 @@ def _add_review_commands(
         _usage_with_pytest_args(sub)
 
 
+_XDIST_MISSING = (
+    "-n (parallel scenarios) needs pytest-xdist, which is not installed: "
+    'pip install "pytest-mlflow-golden[xdist]"'
+)
+_DEFAULT_PROBE = object()
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO | None = None,
@@ -410,26 +483,42 @@ def main(
     project: Path | None = None,
     runner: PytestRunner = run_pytest,
     stdin: TextIO | None = None,
+    probe: Probe | object | None = _DEFAULT_PROBE,
 ) -> int:
     """Entry point of ``python -m mlflow_golden``; returns the exit code.
 
-    ``project`` is the project root (default: the current folder, read here once); ``runner``
-    runs pytest for verify, record and provenance (default: a fresh pytest subprocess); ``stdin``
-    answers review's questions (default: ``sys.stdin``).
+    ``project`` is the folder pytest runs in (default: the current folder, read here once);
+    ``runner`` runs pytest for verify, record and provenance (default: a fresh pytest subprocess);
+    ``stdin`` answers review's questions (default: ``sys.stdin``); ``probe`` learns pytest's rootdir
+    and golden folder (default: ``_project.probe`` with the real runner; none with a stand-in runner:
+    the project folder is the rootdir).
     """
     output = Output(out or sys.stdout, err or sys.stderr)
     parser = build_parser()
-    args, extra = parser.parse_known_args(list(sys.argv[1:] if argv is None else argv))
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, extra = parser.parse_known_args(words)
+    if args.passthrough:  # a pytest option's value given as the next word stays with it (not a PATTERN)
+        split = split_pytest_values(words, keep=frozenset({GOLDEN_DIR_OPTION}))
+        args, extra = parser.parse_known_args(split.rest)
+        extra = split.pytest_args(extra)
     if extra and not args.passthrough:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if extra[:1] == ["--"]:
         extra = extra[1:]
+    if wants_xdist(extra) and not xdist_installed():
+        output.error(_XDIST_MISSING)
+        return EXIT_UNUSABLE
+    if probe is _DEFAULT_PROBE:
+        probe = project_probe if runner is run_pytest else None
     try:
-        context = Context(Path.cwd() if project is None else project, output, runner, stdin or sys.stdin)
+        context = Context(
+            Path.cwd() if project is None else project, output, runner, stdin or sys.stdin,
+            probe=probe if callable(probe) else None, pytest_args=tuple(extra),
+        )  # fmt: skip
         code: int = args.func(args, extra, context)
     except (
         CliError, gitrev.GitError, manifest.ManifestError, snapshot.GoldenFileError, budgets.BudgetFileError,
-        review.ReviewError, ledger.LedgerError,
+        review.ReviewError, ledger.LedgerError, ProjectProbeError,
     ) as exc:  # fmt: skip
         output.error(str(exc))
         return EXIT_UNUSABLE

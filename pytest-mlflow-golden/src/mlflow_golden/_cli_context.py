@@ -1,6 +1,8 @@
 """What every CLI command works with: the project root, the output, the pytest runner, the input.
 
-``main`` reads the project root once (the current folder) and builds the ``Context``; commands
+``main`` reads the project root once (the current folder, where pytest runs) and builds the
+``Context``; the rootdir and the golden folder come from pytest itself (``_project.probe``, asked
+once, when a command first needs them). Commands
 take every path from it and run pytest only through its runner, so a test can hand them a
 throwaway project and a stand-in runner and call them in-process.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mlflow_golden._cli_progress import Progress
+from mlflow_golden._project import Probe, ProjectPaths
 from mlflow_golden._runner import PytestRun, PytestRunner, ScenarioResult
 from mlflow_golden._status import Status
 
@@ -59,17 +62,33 @@ class Output:
 
 @dataclass(frozen=True)
 class Context:
-    """The project root (where ``tests/golden`` and ``golden/`` live), the output, the pytest runner,
-    and where answers to questions come from (``review``)."""
+    """The folder pytest runs in, the output, the pytest runner, where answers to questions come from
+    (``review``), and how to learn pytest's rootdir and golden folder (``probe``; without one, the
+    project folder is the rootdir and ``golden`` the golden folder)."""
 
     project: Path
     output: Output
     run_pytest: PytestRunner
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    probe: Probe | None = None
+    pytest_args: tuple[str, ...] = ()
+    """The pytest arguments of the command line (the probe sees them: ``-c``, ``--rootdir``...)."""
+    _paths: list[ProjectPaths] = field(default_factory=list, compare=False, repr=False)
+
+    def paths(self) -> ProjectPaths:
+        """pytest's rootdir and the ini's golden folder (probed once)."""
+        if not self._paths:
+            if self.probe is None:
+                root = self.project.resolve()
+                self._paths.append(ProjectPaths(root, root / DEFAULT_GOLDEN_DIR))
+            else:
+                self._paths.append(self.probe(self.pytest_args, self.project))
+        return self._paths[0]
 
     def golden_dir(self, option: str | None) -> Path:
-        """The golden folder: ``option`` (relative to the project root) or ``<project>/golden``."""
-        return (self.project / (option or DEFAULT_GOLDEN_DIR)).resolve()
+        """The golden folder: ``option`` (relative to the rootdir), else the ``golden_dir`` ini (relative
+        to the rootdir), else ``<rootdir>/golden``."""
+        return self.paths().golden_dir_for(option)
 
     def run_scenarios(
         self,
@@ -92,6 +111,6 @@ class Context:
             if show(result):
                 output.status(result.status, result.nodeid)
             if progress is not None:
-                progress.finished(result.status == Status.OK)
+                progress.finished(result.status == Status.OK, written=result.status == Status.WRITTEN)
 
         return self.run_pytest(args, self.project, on_result=on_result, on_collected=on_collected)

@@ -16,12 +16,17 @@ controller), writes JSON lines to that pipe:
 - ``{"event": "end", "exitstatus": N}`` last.
 
 Without ``EVENTS_FD_ENV`` the plugin does nothing, so loading it by accident is harmless.
-With ``REQUIRE_TARGET_ENV`` set, a run that would collect the whole invocation folder (no test
-paths given and no ``testpaths`` folder found) is a usage error instead.
+
+Test paths: given none, a CLI run collects what ``pytest`` itself would collect with none (its
+``testpaths`` when run from the rootdir, else the current folder), except that the harness's
+``golden_testpaths`` ini, when set, takes the place of ``testpaths`` (in the controller and in
+every xdist worker alike, so they collect the same tests). With ``PROBE_ENV`` set, the plugin only
+writes ``{"event": "project", "rootdir", "golden_dir"}`` (the ini's golden folder) and stops pytest.
 """
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 from collections.abc import Generator, Sequence
@@ -30,12 +35,15 @@ from typing import IO, Any
 
 import pytest
 
+from mlflow_golden._orphans import ORPHAN_NODEID_PREFIX
 from mlflow_golden._status import STATUS_PROPERTY, Status
 
-__all__ = ["EVENTS_FD_ENV", "REQUIRE_TARGET_ENV", "scenario_status"]
+__all__ = ["EVENTS_FD_ENV", "GOLDEN_TESTPATHS_INI", "PROBE_ENV", "scenario_status", "test_paths"]
 
 EVENTS_FD_ENV = "GOLDEN_CLI_EVENTS_FD"
-REQUIRE_TARGET_ENV = "GOLDEN_CLI_REQUIRE_TARGET"
+PROBE_ENV = "GOLDEN_CLI_PROBE"
+GOLDEN_TESTPATHS_INI = "golden_testpaths"
+"""ini: what a CLI run collects when given no test paths (default: pytest's ``testpaths``)."""
 _PLUGIN_NAME = "mlflow_golden-cli-reporter"
 _FAILED_VERDICTS = frozenset({Status.DIFFERS, Status.MISSING})
 
@@ -94,7 +102,7 @@ class _Reporter:
         self._collected_ids(ids)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
+        if report.failed and not report.nodeid.startswith(ORPHAN_NODEID_PREFIX):  # orphans: own events
             self._emit(event="collect_error", nodeid=report.nodeid, details=report.longreprtext)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -138,15 +146,53 @@ def _orphans(config: pytest.Config) -> list[str]:
     return sorted(orphans)
 
 
+def test_paths(config: pytest.Config) -> list[str] | None:
+    """The ``golden_testpaths`` to collect instead of pytest's choice, or None to keep pytest's.
+
+    Only when no test paths were given and pytest would use ``testpaths`` (run from the rootdir),
+    as pytest does with ``testpaths``; globs are expanded relative to the rootdir. ``UsageError``
+    when they match nothing.
+    """
+    patterns = [str(pattern) for pattern in config.getini(GOLDEN_TESTPATHS_INI)]
+    if not patterns or config.args_source == pytest.Config.ArgsSource.ARGS:
+        return None
+    if config.invocation_params.dir != config.rootpath:
+        return None
+    found = [
+        path
+        for pattern in patterns
+        for path in sorted(glob.iglob(str(config.rootpath / pattern), recursive=True))
+    ]
+    if not found:
+        raise pytest.UsageError(
+            f"{GOLDEN_TESTPATHS_INI} = {' '.join(patterns)}: no such test path under the rootdir"
+            f" {config.rootpath}"
+        )
+    return found
+
+
+def _probe(config: pytest.Config) -> None:
+    """Tell the CLI the rootdir and the ini's golden folder, then stop pytest."""
+    from mlflow_golden._session import golden_dir_of
+
+    with os.fdopen(int(os.environ[EVENTS_FD_ENV]), "w", encoding="utf-8") as stream:
+        golden_dir = str(golden_dir_of(config))
+        event = {"event": "project", "rootdir": str(config.rootpath), "golden_dir": golden_dir}
+        stream.write(json.dumps(event) + "\n")
+    pytest.exit("mlflow_golden: project probed", returncode=0)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the reporter in the controller when the CLI handed us a pipe."""
-    if hasattr(config, "workerinput") or EVENTS_FD_ENV not in os.environ:
+    if EVENTS_FD_ENV not in os.environ:
         return
-    if os.environ.get(REQUIRE_TARGET_ENV) and config.args_source == pytest.Config.ArgsSource.INVOCATION_DIR:
-        raise pytest.UsageError(
-            f"no test paths given and no {os.environ[REQUIRE_TARGET_ENV]} folder under the rootdir"
-            f" {config.rootpath}: run from the project root or pass test paths"
-        )
+    paths = test_paths(config)
+    if paths is not None:
+        config.args = paths  # every process decides alike, so xdist workers collect the same tests
+    if hasattr(config, "workerinput"):
+        return
+    if os.environ.get(PROBE_ENV):
+        _probe(config)
     stream = os.fdopen(int(os.environ[EVENTS_FD_ENV]), "w", encoding="utf-8")
     config.pluginmanager.register(_Reporter(stream), _PLUGIN_NAME)
 

@@ -34,6 +34,7 @@ from mlflow_golden import _golden_paths as golden_paths
 __all__ = [
     "GOLDEN_FILE_PROPERTY",
     "ORPHANS_KEY",
+    "ORPHAN_NODEID_PREFIX",
     "PLUGIN_NAME",
     "CollectionFacts",
     "OrphanJudge",
@@ -45,6 +46,8 @@ _logger = logging.getLogger(__name__)
 ORPHANS_KEY = pytest.StashKey[list[str]]()
 """The session's orphan golden files: sorted posix paths relative to the golden dir."""
 PLUGIN_NAME = "mlflow_golden-orphans"
+ORPHAN_NODEID_PREFIX = "mlflow_golden-orphan::"
+"""Node id prefix of the failed collect report each orphan adds at session end (an ``error``)."""
 GOLDEN_FILE_PROPERTY = "golden_file"
 """``item.user_properties`` name of each snapshot a test checked: ("golden_file", relative posix path)."""
 
@@ -352,8 +355,15 @@ class OrphanJudge:
             return
         if self._update:
             _remove(self._golden_dir, orphans)
-        elif session.exitstatus == 0:
+            return
+        if session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        for relative in orphans:  # counted by pytest's own summary line ("1 error") and -ra's list
+            report = pytest.CollectReport(
+                f"{ORPHAN_NODEID_PREFIX}{relative}", "failed",
+                f"orphan golden file {relative}: owned by no test; --golden-update removes it", [],
+            )  # fmt: skip
+            config.hook.pytest_collectreport(report=report)
 
     def pytest_terminal_summary(self, terminalreporter: Any, config: pytest.Config) -> None:
         if self._unjudged is not None:

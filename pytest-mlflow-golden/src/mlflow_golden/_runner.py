@@ -23,12 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from mlflow_golden._cli_reporter import EVENTS_FD_ENV, REQUIRE_TARGET_ENV
+from mlflow_golden._cli_reporter import EVENTS_FD_ENV
 from mlflow_golden._pytest_args import join_option_values
 from mlflow_golden._status import Status
 
 __all__ = [
-    "DEFAULT_TARGET",
     "OnCollected",
     "OnResult",
     "PytestRun",
@@ -38,9 +37,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_TARGET = "tests/golden"
-"""Collected when no test paths are given (pytest ``testpaths``, relative to the rootdir)."""
 
 _STOP_TIMEOUT_SECONDS = 10.0
 _EOF_GRACE_SECONDS = 5.0
@@ -67,6 +63,8 @@ class PytestRun:
     scenarios: list[ScenarioResult] = field(default_factory=list)
     collect_errors: list[ScenarioResult] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
+    project: dict[str, str] | None = None
+    """The probe's answer (``PROBE_ENV``): ``rootdir`` and ``golden_dir``."""
 
     @property
     def could_not_run(self) -> bool:
@@ -106,7 +104,6 @@ def _child_env(events_fd: int, extra: Mapping[str, str]) -> dict[str, str]:
     package_parent = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (package_parent, env.get("PYTHONPATH")) if p)
     env[EVENTS_FD_ENV] = str(events_fd)
-    env[REQUIRE_TARGET_ENV] = DEFAULT_TARGET
     env.update(extra)
     return env
 
@@ -139,6 +136,8 @@ def _apply(run: PytestRun, event: Event) -> ScenarioResult | None:
         return result
     elif kind == "orphan":
         run.orphans.append(str(event["path"]))
+    elif kind == "project":
+        run.project = {"rootdir": str(event["rootdir"]), "golden_dir": str(event["golden_dir"])}
     return None
 
 
@@ -189,13 +188,13 @@ def run_pytest(
 
     ``on_result`` is called for each finished scenario and each collection error as it
     arrives, ``on_collected`` once with the number of collected tests. Without test paths in
-    ``args``, pytest collects ``tests/golden`` (a usage error if that folder is missing).
+    ``args``, pytest collects what it would collect with none, the ``golden_testpaths`` ini taking
+    the place of ``testpaths`` when set (``mlflow_golden._cli_reporter``).
     """
     read_fd, write_fd = os.pipe()
     command = [
         sys.executable, "-m", "pytest",
         "-p", "mlflow_golden._cli_reporter",
-        "-o", f"testpaths={DEFAULT_TARGET}",
         *join_option_values(args),
     ]  # fmt: skip
     logger.debug("running %s in %s", command, cwd)

@@ -24,6 +24,11 @@ BACKENDS: Final = ("file", "sqlite", "server", "postgres")
 DEFAULT_BACKEND: Final = "file"
 VOLATILE_TAGS_INI: Final = "golden_volatile_tags"
 VOLATILE_PATHS_INI: Final = "golden_volatile_paths"
+GOLDEN_DIR_INI: Final = "golden_dir"
+"""ini: the golden folder, relative to the rootdir (``--golden-dir`` overrides it)."""
+DEFAULT_GOLDEN_DIR: Final = "golden"
+SOURCE_ROOTS_INI: Final = "golden_source_roots"
+"""ini: the project's own import roots, relative to the rootdir (default: pytest's ``pythonpath``)."""
 
 SESSION_KEY = pytest.StashKey["GoldenSession"]()
 
@@ -132,12 +137,30 @@ def _write_options(config: pytest.Config) -> tuple[bool, bool, str | None]:
     return update, update_missing, ci
 
 
+def golden_dir_of(config: pytest.Config) -> Path:
+    """The golden folder: ``--golden-dir``, else the ``golden_dir`` ini, else ``golden``; a relative
+    path is relative to the rootdir (never to the current folder)."""
+    value = config.getoption("golden_dir") or str(config.getini(GOLDEN_DIR_INI) or "") or DEFAULT_GOLDEN_DIR
+    return (config.rootpath / Path(value).expanduser()).resolve()
+
+
+def source_roots_of(config: pytest.Config) -> tuple[Path, ...]:
+    """The project's own import roots (what ``--golden-target-src`` replaces): the
+    ``golden_source_roots`` ini, else pytest's ``pythonpath`` ini, else ``<rootdir>/src``."""
+    roots = [str(root) for root in config.getini(SOURCE_ROOTS_INI)]
+    if roots:
+        return tuple((config.rootpath / root).resolve() for root in roots)
+    pythonpath = [Path(str(root)) for root in config.getini("pythonpath")]  # already rootdir-based
+    if pythonpath:
+        return tuple((config.rootpath / root).resolve() for root in pythonpath)
+    return ((config.rootpath / "src").resolve(),)
+
+
 def read_settings(config: pytest.Config) -> Settings:
     """Resolve the session's options (``UsageError`` on contradictions, or on writing under CI)."""
-    golden_dir = config.getoption("golden_dir")
     update, update_missing, ci = _write_options(config)
     return Settings(
-        golden_dir=Path(golden_dir).resolve() if golden_dir else config.rootpath / "golden",
+        golden_dir=golden_dir_of(config),
         update=update,
         update_missing=update_missing,
         ci=ci,
@@ -192,12 +215,17 @@ def backend_of(config: pytest.Config) -> str:
 __all__ = [
     "BACKENDS",
     "BACKEND_ALIAS",
+    "DEFAULT_GOLDEN_DIR",
+    "GOLDEN_DIR_INI",
     "SESSION_KEY",
+    "SOURCE_ROOTS_INI",
     "TARGET_SRC_ALIAS",
     "GoldenOptionDeprecated",
     "GoldenSession",
     "Settings",
     "backend_of",
+    "golden_dir_of",
     "read_settings",
     "session_of",
+    "source_roots_of",
 ]

@@ -23,6 +23,7 @@ from mlflow_golden import _name_collisions as name_collisions
 from mlflow_golden import _orphans as orphans
 from mlflow_golden import _pending as pending
 from mlflow_golden import _target_src as target_src
+from mlflow_golden._cli_reporter import GOLDEN_TESTPATHS_INI
 from mlflow_golden._pytest_args import (
     BACKEND_OPTION,
     GOLDEN_DIR_OPTION,
@@ -33,13 +34,16 @@ from mlflow_golden._pytest_args import (
 from mlflow_golden._session import (
     BACKEND_ALIAS,
     BACKENDS,
+    GOLDEN_DIR_INI,
     SESSION_KEY,
+    SOURCE_ROOTS_INI,
     TARGET_SRC_ALIAS,
     VOLATILE_PATHS_INI,
     VOLATILE_TAGS_INI,
     GoldenSession,
     read_settings,
     session_of,
+    source_roots_of,
 )
 
 if TYPE_CHECKING:
@@ -67,14 +71,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(refused when CI is set)",
     )  # fmt: skip
     group.addoption(
-        GOLDEN_DIR_OPTION, default=None, metavar="DIR", help="golden files (default: <rootdir>/golden)"
-    )
+        GOLDEN_DIR_OPTION, default=None, metavar="DIR",
+        help=f"golden files, relative to the rootdir (default: {GOLDEN_DIR_INI} ini, else <rootdir>/golden)",
+    )  # fmt: skip
     group.addoption(
         BACKEND_OPTION, default=None, choices=BACKENDS, help="tracking store each test gets (default: file)"
     )
     group.addoption(
         TARGET_SRC_OPTION, default=None, metavar="DIR",
-        help="import the code under test from DIR/src (or DIR); the harness itself stays current",
+        help="import the code under test from DIR/src (or DIR; relative to the rootdir); the harness itself "
+        "stays current",
     )  # fmt: skip
     group.addoption(
         BACKEND_ALIAS.old, dest=BACKEND_ALIAS.old_dest, default=None, choices=BACKENDS,
@@ -83,6 +89,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         TARGET_SRC_ALIAS.old, dest=TARGET_SRC_ALIAS.old_dest, default=None, metavar="DIR",
         help=f"deprecated spelling of {TARGET_SRC_ALIAS.new}",
+    )  # fmt: skip
+    parser.addini(
+        GOLDEN_DIR_INI, type="string", default="",
+        help="the golden folder, relative to the rootdir (default: golden); --golden-dir overrides it",
+    )  # fmt: skip
+    parser.addini(
+        SOURCE_ROOTS_INI, type="linelist", default=[],
+        help="the project's own import roots, relative to the rootdir, that --golden-target-src replaces "
+        "(default: pytest's pythonpath ini, else <rootdir>/src)",
+    )  # fmt: skip
+    parser.addini(
+        GOLDEN_TESTPATHS_INI, type="args", default=[],
+        help="test paths the mlflow-golden CLI collects when given none, relative to the rootdir "
+        "(default: pytest's testpaths); a plain pytest run is unaffected",
     )  # fmt: skip
     parser.addini(
         VOLATILE_TAGS_INI,
@@ -106,7 +126,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", budgets.MARKER_HELP)
     settings = read_settings(config)
     if settings.target_src:
-        target_src.import_code_under_test_from(settings.target_src, config.rootpath / "src")
+        target_src.import_code_under_test_from(settings.target_src, source_roots_of(config), config.rootpath)
     session = GoldenSession(settings, xdist_worker=hasattr(config, "workerinput"))
     config.stash[SESSION_KEY] = session
     judge = orphans.OrphanJudge(settings.golden_dir, settings.update)
