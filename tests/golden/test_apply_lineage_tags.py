@@ -2,7 +2,7 @@
 
 Every scenario starts from a store holding an "hpo" experiment (whose run is the newest of the
 store) and, mostly, a "final_training" experiment with pre-existing runs. The function finds a
-run through the finder (metadata.json, the context defect, the most-recent fallback) or its
+run through the finder (metadata.json, the local index, tags, the most-recent fallback) or its
 direct query, resumes it, writes the full-data flag and the lineage tags and ends it FINISHED; it
 never raises and reports on stdout (traceback on stderr). Results hold its return value, its
 output and whether the lineage dict was left alone.
@@ -28,6 +28,8 @@ from _support_tags import (
     write_tags_file,
 )
 from mlflow.tracking import MlflowClient
+
+from training.execution.mlflow_setup import create_training_mlflow_run
 
 EXPERIMENT = "final_training"
 T0 = 1_600_000_000_000
@@ -112,13 +114,27 @@ def test_apply_metadata_json_naming_a_deleted_run_hits_the_guard(tracking_store,
 
 
 @pytest.mark.parametrize("root", ["given", "derived_from_output_dir"])
-def test_apply_with_context_fails_on_the_index_lookup(tracking_store, golden, capsys, root):
+def test_apply_with_context_and_no_index_entry_tags_the_most_recent_run(tracking_store, golden, capsys, root):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     root_dir = project.root if root == "given" else None
     result = apply_and_report(
         capsys, EXPERIMENT, project, _lineage(ids), context=CONTEXTS["final_training"], root_dir=root_dir
     )
     golden.check(result=result)
+
+
+def test_apply_with_context_tags_the_run_create_training_mlflow_run_indexed(tracking_store, golden, capsys):
+    """End to end: the run created with root_dir/config_dir/context is found through the local
+    index, although a newer run exists, and is the one tagged."""
+    project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
+    indexed, _ = create_training_mlflow_run(
+        EXPERIMENT, "indexed", root_dir=project.root, config_dir=project.config_dir,
+        context=CONTEXTS["final_training"],
+    )  # fmt: skip
+    experiment_id = tracking_store.client.get_experiment_by_name(EXPERIMENT).experiment_id
+    later = add_runs(tracking_store.client, experiment_id, [RunSpec("later", start_time=T0 + 10**9)])
+    result = apply_and_report(capsys, EXPERIMENT, project, _lineage(ids), context=CONTEXTS["final_training"])
+    golden.check(result={**result, "indexed": indexed, **later})
 
 
 def test_apply_with_context_finds_the_metadata_json_run_first(tracking_store, golden, capsys):

@@ -14,13 +14,15 @@ from typing import Any
 
 import pytest
 from _support_legacy_support import UNKNOWN_RUN_ID, make_run, report
-from scenario_support import make_config_dir
+from scenario_support import index_path, make_config_dir
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
 from infrastructure.tracking.mlflow.finder import find_mlflow_run, find_run_by_trial_id
+from infrastructure.tracking.mlflow.index import update_mlflow_index
 from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
+from training.execution.mlflow_setup import create_training_mlflow_run
 
 EXPERIMENT = "train"
 FINAL_CONTEXT = NamingContext("final_training", "deberta", "local", spec_fp="spec01", exec_fp="exec02")
@@ -100,23 +102,64 @@ def test_metadata_json_corrupt_file_is_swallowed(tracking_store, golden):
     golden.check(result=_find(output_dir=output_dir))
 
 
-def test_metadata_json_is_read_before_the_local_index_raises(tracking_store, golden):
+def test_metadata_json_is_read_before_the_local_index(tracking_store, golden):
     golden.check(result=_find_by_metadata(tracking_store, "mlflow_info", "older", context=FINAL_CONTEXT))
 
 
 # -- P3 local_index --------------------------------------------------------------------------------
-def test_local_index_with_root_dir_raises_type_error(tracking_store, golden):
-    _arrange(tracking_store.client)
-    with golden.catch_error():
-        _find(run_key_hash=RUN_KEY_HASH, root_dir=tracking_store.tmp_path)
-    golden.check()
+def _indexed_run(tracking_store: Any, experiment: str = EXPERIMENT) -> dict[str, Any]:
+    """``_arrange``; create_training_mlflow_run indexes a FINAL_CONTEXT run in ``experiment``;
+    then a ``later`` run makes the indexed one not the newest."""
+    runs = _arrange(tracking_store.client)
+    config_dir = make_config_dir(tracking_store.tmp_path)
+    indexed, _ = create_training_mlflow_run(
+        experiment, "indexed", root_dir=config_dir.parent, config_dir=config_dir, context=FINAL_CONTEXT
+    )
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    return {"indexed": indexed, "root_dir": config_dir.parent, "config_dir": config_dir}
 
 
-def test_local_index_root_derived_from_output_dir_raises_type_error(tracking_store, golden):
+def test_local_index_finds_the_run_create_training_mlflow_run_indexed(tracking_store, golden):
+    arranged = _indexed_run(tracking_store)
+    found = _find(context=FINAL_CONTEXT, root_dir=arranged["root_dir"], config_dir=arranged["config_dir"])
+    golden.check(result={"report": found, "indexed": arranged["indexed"]})
+
+
+def test_local_index_entry_of_another_experiment_is_skipped(tracking_store, golden):
+    arranged = _indexed_run(tracking_store, experiment="other")
+    found = _find(context=FINAL_CONTEXT, root_dir=arranged["root_dir"], config_dir=arranged["config_dir"])
+    golden.check(result={"report": found, "indexed": arranged["indexed"]})
+
+
+def test_local_index_entry_of_another_tracking_uri_is_skipped(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    config_dir = make_config_dir(tracking_store.tmp_path)
+    update_mlflow_index(
+        config_dir.parent, RUN_KEY_HASH, runs["older"], runs["experiment_id"], "http://elsewhere:5000",
+        config_dir=config_dir,
+    )  # fmt: skip
+    golden.check(result=_find(run_key_hash=RUN_KEY_HASH, root_dir=config_dir.parent, config_dir=config_dir))
+
+
+def test_local_index_corrupt_file_is_skipped(tracking_store, golden):
     _arrange(tracking_store.client)
-    with golden.catch_error():
-        _find(context=FINAL_CONTEXT, output_dir=tracking_store.tmp_path / "a" / "b")
-    golden.check()
+    config_dir = make_config_dir(tracking_store.tmp_path)
+    index_file = index_path(config_dir)
+    index_file.parent.mkdir(parents=True)
+    index_file.write_text("{not json", encoding="utf-8")
+    golden.check(result=_find(run_key_hash=RUN_KEY_HASH, root_dir=config_dir.parent, config_dir=config_dir))
+
+
+def test_local_index_without_an_index_file_falls_through_and_creates_no_folder(tracking_store, golden):
+    _arrange(tracking_store.client)
+    root = tracking_store.tmp_path / "root"
+    found = _find(run_key_hash=RUN_KEY_HASH, root_dir=root)
+    golden.check(result={"report": found, "root_created": root.exists()})
+
+
+def test_local_index_root_derived_from_output_dir_without_an_entry_falls_through(tracking_store, golden):
+    _arrange(tracking_store.client)
+    golden.check(result=_find(context=FINAL_CONTEXT, output_dir=tracking_store.tmp_path / "a" / "b"))
 
 
 def test_local_index_incomplete_context_raises_the_run_key_value_error(tracking_store, golden):

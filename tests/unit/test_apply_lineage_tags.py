@@ -15,6 +15,7 @@ from mlflow.tracking import MlflowClient
 from pytest_mock import MockerFixture
 
 from infrastructure.naming.context import NamingContext
+from training.execution.mlflow_setup import create_training_mlflow_run
 from training.execution.tags import apply_lineage_tags
 
 LINEAGE: Dict[str, Any] = {
@@ -133,20 +134,17 @@ def test_registry_error_inside_the_resumed_run_ends_it_failed(
     assert capsys.readouterr().out.startswith("⚠ Could not set MLflow tags: ")
 
 
-def test_context_with_a_root_hits_the_finder_type_error_and_tags_nothing(
+def test_context_finds_the_run_create_training_mlflow_run_indexed(
     client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run_id = make_run(client, experiment_id)
-    apply_lineage_tags("final", CONTEXT, lineage=dict(LINEAGE), **dirs)
-    captured = capsys.readouterr()
-    assert captured.out == (
-        "⚠ Could not set MLflow tags: find_in_mlflow_index() got an unexpected keyword argument "
-        "'experiment_name'\n"
+    indexed, _ = create_training_mlflow_run(
+        "final", "indexed", root_dir=dirs["root_dir"], config_dir=dirs["config_dir"], context=CONTEXT
     )
-    assert captured.err.startswith("Traceback (most recent call last):")
-    assert "TypeError: find_in_mlflow_index() got an unexpected keyword argument" in captured.err
-    run = stored(client, run_id)
-    assert (run.info.status, run.data.tags) == ("RUNNING", {"mlflow.runName": "final"})
+    newer = make_run(client, experiment_id)
+    apply_lineage_tags("final", CONTEXT, lineage=dict(LINEAGE), **dirs)
+    assert capsys.readouterr().out.startswith(f"✓ Set lineage tags in MLflow run {indexed[:12]}...")
+    assert stored(client, indexed).data.tags["code.trained_on_full_data"] == "true"
+    assert "code.trained_on_full_data" not in stored(client, newer).data.tags
 
 
 def test_context_run_is_found_through_metadata_json(

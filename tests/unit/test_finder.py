@@ -19,9 +19,9 @@ from infrastructure.tracking.mlflow.finder import (
     STRATEGY_DIRECT_QUERY,
     find_mlflow_run,
 )
+from infrastructure.tracking.mlflow.index import get_mlflow_index_path, update_mlflow_index
 from infrastructure.tracking.mlflow.types import RunLookupReport
 
-INDEX_TYPE_ERROR = "find_in_mlflow_index() got an unexpected keyword argument 'experiment_name'"
 DIRECT_QUERY_ATTEMPTED = [*ALL_STRATEGIES, STRATEGY_DIRECT_QUERY]
 HPO_CONTEXT = NamingContext(process_type="hpo", model="bert", environment="local", trial_id="trial_1")
 
@@ -97,25 +97,58 @@ def test_metadata_json_in_the_trackers_mlflow_format_never_matches(
     assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
 
 
-# --- P3: the index lookup defect --------------------------------------------------------------
+# --- P3: the local index -----------------------------------------------------------------------
 
 
-def test_hash_with_root_dir_raises_the_index_type_error(experiment_id: str, tmp_path: Path) -> None:
-    with pytest.raises(TypeError) as excinfo:
-        find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
-    assert str(excinfo.value) == INDEX_TYPE_ERROR
+def _index(root: Path, run_key_hash: str, run_id: str, experiment_id: str, uri: str) -> None:
+    update_mlflow_index(root, run_key_hash, run_id, experiment_id, uri)
 
 
-def test_context_with_output_dir_derives_a_root_and_raises_the_index_type_error(
-    experiment_id: str, tmp_path: Path
+def test_index_entry_of_this_uri_and_experiment_is_found(
+    client: MlflowClient, experiment_id: str, local_mlflow: str, tmp_path: Path
 ) -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'experiment_name'"):
-        find_mlflow_run("exp", context=HPO_CONTEXT, output_dir=tmp_path / "a" / "b" / "c" / "d" / "e" / "f")
+    indexed = make_run(client, experiment_id)
+    make_run(client, experiment_id)  # newer: would win P7
+    _index(tmp_path, "a" * 64, indexed, experiment_id, local_mlflow)
+    report = find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
+    assert (report.run_id, report.strategy_used) == (indexed, "local_index")
 
 
-def test_shallow_output_dir_still_derives_a_root(experiment_id: str) -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'experiment_name'"):
-        find_mlflow_run("exp", context=HPO_CONTEXT, output_dir=Path("out"))
+def test_index_root_is_derived_from_the_output_dir(
+    client: MlflowClient, experiment_id: str, local_mlflow: str, tmp_path: Path
+) -> None:
+    indexed = make_run(client, experiment_id)
+    make_run(client, experiment_id)
+    _index(tmp_path, "a" * 64, indexed, experiment_id, local_mlflow)
+    report = find_mlflow_run("exp", run_key_hash="a" * 64, output_dir=tmp_path / "a" / "b" / "c" / "d" / "e")
+    assert (report.run_id, report.strategy_used) == (indexed, "local_index")
+
+
+@pytest.mark.parametrize("mismatch", ["experiment", "tracking_uri"])
+def test_index_entry_of_another_experiment_or_uri_is_skipped(
+    client: MlflowClient, experiment_id: str, local_mlflow: str, tmp_path: Path, mismatch: str
+) -> None:
+    indexed = make_run(client, experiment_id)
+    newest = make_run(client, experiment_id)
+    other = {"experiment": ("999", local_mlflow), "tracking_uri": (experiment_id, "http://elsewhere:5000")}
+    _index(tmp_path, "a" * 64, indexed, *other[mismatch])
+    report = find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+
+
+def test_corrupt_index_is_skipped_with_a_warning(
+    client: MlflowClient, experiment_id: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    newest = make_run(client, experiment_id)
+    get_mlflow_index_path(tmp_path).write_text("{oops", encoding="utf-8")
+    report = find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+    assert "Local index lookup failed" in caplog.text
+
+
+def test_index_lookup_creates_no_folder(experiment_id: str, tmp_path: Path) -> None:
+    find_mlflow_run("exp", context=HPO_CONTEXT, root_dir=tmp_path / "root")
+    assert not (tmp_path / "root").exists()
 
 
 def test_incomplete_context_raises_the_run_key_value_error(experiment_id: str) -> None:

@@ -247,6 +247,11 @@ def test_find_ignores_enabled_flag(tmp_path: Path) -> None:
     assert find_in_mlflow_index(tmp_path, H1, config_dir=config_dir) is not None
 
 
+def test_find_creates_no_folder(tmp_path: Path) -> None:
+    assert find_in_mlflow_index(tmp_path / "root", H1) is None
+    assert not (tmp_path / "root").exists()
+
+
 def test_find_corrupt_file_raises(tmp_path: Path) -> None:
     get_mlflow_index_path(tmp_path).write_text("[oops", encoding="utf-8")
     with pytest.raises(json.JSONDecodeError):

@@ -4,9 +4,8 @@ The run is found by ``infrastructure.tracking.mlflow.finder.find_mlflow_run`` al
 of truth for finding runs), with its ``direct_query_fallback`` as the last resort; tag keys come
 from ``training.execution.tag_helpers`` (the source of truth for tag building). The function
 resumes the run, writes ``trained_on_full_data`` plus the ``code.lineage.*`` tags, and thereby
-ends it FINISHED. It reports on stdout and never raises. With a truthy context the finder raises
-TypeError (finder defect P3) whenever it can derive an index root, so only metadata.json can
-find the run; that error lands in this function's guard.
+ends it FINISHED. It reports on stdout and never raises. With a context, the run that
+``create_training_mlflow_run`` indexed under the same context is found through the local index.
 """
 
 from __future__ import annotations

@@ -5,8 +5,7 @@ used to run itself (a fresh by-name lookup and the newest run after a miss).
 
 Tier 1 as far as ``training.execution.tags.apply_lineage_tags`` reaches it, so the defects that
 change what lands in MLflow through that function are reproduced deliberately (``# [DEFECT]``):
-strict mode is never enabled by config, metadata.json is read under the wrong key, and the
-local-index strategy calls the index lookup with a keyword it does not accept.
+strict mode is never enabled by config and metadata.json is read under the wrong key.
 
 Filter strings interpolate values in single quotes without escaping (legacy hazard §12.1): a
 quote in a value makes MLflow reject the filter.
@@ -51,12 +50,6 @@ STRATEGY_DIRECT_QUERY = "direct_query_fallback"
 #: How a miss report's ``error`` starts when the direct query itself failed.
 DIRECT_QUERY_FAILED = "Could not query MLflow for recent run: "
 
-# [DEFECT] legacy-support §3 P3: the legacy finder calls the index lookup with an
-# ``experiment_name=`` keyword that find_in_mlflow_index does not accept, so the call raises an
-# uncaught TypeError. The untyped alias keeps the deliberate bad call visible to mypy users
-# without a type error.
-_index_lookup: Callable[..., Any] = find_in_mlflow_index
-
 
 def _hit(run_id: str, strategy: str) -> RunLookupReport:
     """A hit reports only the winning strategy."""
@@ -86,8 +79,8 @@ def find_mlflow_run(
     ``direct_query_fallback``: after a non-strict miss, look the experiment up again and take its
     newest run (``apply_lineage_tags``' last resort); its error is reported, not raised.
 
-    Raises RuntimeError for an unknown experiment, ValueError on a strict miss (or an
-    incomplete context's run key) and TypeError from the local-index strategy (defect).
+    Raises RuntimeError for an unknown experiment and ValueError on a strict miss (or an
+    incomplete context's run key).
     """
     # Step 0: strict mode.
     if strict is None:
@@ -134,22 +127,20 @@ def find_mlflow_run(
             except Exception as exc:
                 logger.debug("metadata.json lookup failed: %s", exc)
 
-    # P3: local index (a hash given, or derived from the context; ValueError propagates).
+    # P3: the local index entry of this tracking URI and experiment (a hash given, or derived
+    # from the context; a run-key ValueError propagates, a failing lookup is skipped).
     if not run_key_hash and context:
         run_key = build_mlflow_run_key(context)
         run_key_hash = build_mlflow_run_key_hash(run_key)
-    if run_key_hash:
-        index_root = _derive_root(root_dir, output_dir)
-        if index_root:
-            # [DEFECT] legacy-support §3 P3: unsupported keyword -> uncaught TypeError.
-            entry = _index_lookup(
-                root_dir=index_root,
-                run_key_hash=run_key_hash,
-                experiment_name=experiment_name,
-                config_dir=config_dir,
-            )
-            if entry:  # pragma: no cover - unreachable while the lookup above raises ([DEFECT])
-                return _hit(entry["run_id"], STRATEGY_LOCAL_INDEX)
+    index_root = _derive_root(root_dir, output_dir)
+    if run_key_hash and index_root:
+        try:
+            entry = find_in_mlflow_index(index_root, run_key_hash, mlflow.get_tracking_uri(), config_dir)
+        except Exception as exc:
+            logger.warning("Local index lookup failed: %s", exc)
+            entry = None
+        if entry and entry["experiment_id"] == experiment_id:
+            return _hit(entry["run_id"], STRATEGY_LOCAL_INDEX)
 
     # P4: the run-key hash tag (no order_by: backend order).
     if run_key_hash:
