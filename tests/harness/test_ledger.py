@@ -101,6 +101,13 @@ def test_a_pattern_names_files_across_folders() -> None:
     assert not change.names("golden/test_b/test_x.json")
 
 
+def test_a_path_with_a_parameter_id_names_only_itself() -> None:
+    change = _change(files=("golden/test_a/test_x[seed-4].json",))
+
+    assert change.names("golden/test_a/test_x[seed-4].json")
+    assert not change.names("golden/test_a/test_xs.json")
+
+
 def test_an_exclusion_takes_files_out_of_a_pattern() -> None:
     change = _change(files=("*", "!*.calls.json"))
 

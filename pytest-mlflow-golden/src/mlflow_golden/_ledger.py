@@ -10,8 +10,9 @@ recorded, from which commit, and why::
     revision = "c90d8b42b20d1d3909654b31e338af14c8f22e3b"
     files = ["*"]
 
-``files`` holds golden-dir-relative paths or ``fnmatch`` patterns (``*`` also crosses folders, so ``"*"`` is
-every golden file); an item starting with ``!`` excludes what it matches (``["*", "!*.calls.json"]``: every
+``files`` holds golden-dir-relative paths or ``fnmatch`` patterns (an item with ``*`` or ``?``; ``*``
+also crosses folders, so ``"*"`` is every golden file; any other item is a literal path, brackets
+included); an item starting with ``!`` excludes what it matches (``["*", "!*.calls.json"]``: every
 snapshot, no budget). Entries are only ever appended, or extended by more files of the same revision;
 ``gate`` checks the ledger against the history of the golden files.
 """
@@ -99,16 +100,24 @@ class Ledger:
         return [change for change in self.changes if change.names(name)]
 
 
+def _item_names(item: str, name: str) -> bool:
+    """An item with ``*`` or ``?`` is an fnmatch pattern; any other item is a literal path (golden
+    names hold ``[...]`` parameter ids, which fnmatch would read as character classes)."""
+    if "*" in item or "?" in item:
+        return fnmatch.fnmatchcase(name, item)
+    return name == item
+
+
 def matches(pattern: str, name: str) -> bool:
     """Whether a ledger ``files`` item (a path or an fnmatch pattern) names the golden-relative ``name``;
     an exclusion (``!pattern``) names nothing."""
-    return not pattern.startswith("!") and fnmatch.fnmatchcase(name, pattern)
+    return not pattern.startswith("!") and _item_names(pattern, name)
 
 
 def names(files: Iterable[str], name: str) -> bool:
     """Whether the ``files`` items name ``name``: some item matches it and no ``!`` item excludes it."""
     items = list(files)
-    excluded = any(fnmatch.fnmatchcase(name, item[1:]) for item in items if item.startswith("!"))
+    excluded = any(_item_names(item[1:], name) for item in items if item.startswith("!"))
     return not excluded and any(matches(item, name) for item in items)
 
 
