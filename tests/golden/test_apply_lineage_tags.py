@@ -90,7 +90,7 @@ def test_apply_metadata_json_mlflow_info_selects_an_older_run(tracking_store, go
     golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))
 
 
-def test_apply_metadata_json_written_under_mlflow_key_is_ignored(tracking_store, golden, capsys):
+def test_apply_metadata_json_written_under_mlflow_key_selects_an_older_run(tracking_store, golden, capsys):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     write_metadata(project.output_dir, "mlflow", ids["older"])
     golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))

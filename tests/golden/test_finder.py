@@ -88,8 +88,29 @@ def test_metadata_json_mlflow_info_key_selects_its_run(tracking_store, golden):
     golden.check(result=_find_by_metadata(tracking_store, "mlflow_info", "older"))
 
 
-def test_metadata_json_mlflow_key_written_by_trackers_is_ignored(tracking_store, golden):
+def test_metadata_json_mlflow_key_written_by_trackers_selects_its_run(tracking_store, golden):
     golden.check(result=_find_by_metadata(tracking_store, "mlflow", "older"))
+
+
+def test_metadata_json_mlflow_key_wins_over_the_old_mlflow_info_key(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    output_dir = _metadata(
+        tracking_store.tmp_path,
+        {"mlflow_info": {"run_id": runs["newest"]}, "mlflow": {"run_id": runs["older"]}},
+    )
+    golden.check(result=_find(output_dir=output_dir))
+
+
+def test_metadata_json_written_by_the_training_tracker_selects_its_run(tracking_store, golden):
+    """End to end: the training tracker's metadata.json finds its run, although newer runs exist."""
+    runs = _arrange(tracking_store.client)
+    output_dir = tracking_store.tmp_path / "outputs" / "final"
+    with MLflowTrainingTracker(EXPERIMENT).start_training_run(
+        "tracked", context=FINAL_CONTEXT, output_dir=output_dir
+    ) as tracked:
+        tracked_id = tracked.info.run_id
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result={"report": _find(output_dir=output_dir), "tracked": tracked_id})
 
 
 def test_metadata_json_run_of_another_experiment_falls_through(tracking_store, golden):

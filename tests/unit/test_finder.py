@@ -87,14 +87,24 @@ def test_metadata_json_mlflow_info_run_id_is_found(
     assert (report.run_id, report.strategy_used) == (run_id, "metadata_json")
 
 
-def test_metadata_json_in_the_trackers_mlflow_format_never_matches(
+def test_metadata_json_in_the_trackers_mlflow_format_is_found(
     client: MlflowClient, experiment_id: str, tmp_path: Path
 ) -> None:
     run_id = make_run(client, experiment_id)
-    newest = make_run(client, experiment_id)
+    make_run(client, experiment_id)
     write_metadata(tmp_path / "out", {"mlflow": {"run_id": run_id}})
     report = find_mlflow_run("exp", output_dir=tmp_path / "out")
-    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+    assert (report.run_id, report.strategy_used) == (run_id, "metadata_json")
+
+
+def test_metadata_json_mlflow_key_wins_over_mlflow_info(
+    client: MlflowClient, experiment_id: str, tmp_path: Path
+) -> None:
+    run_id = make_run(client, experiment_id)
+    other = make_run(client, experiment_id)
+    write_metadata(tmp_path / "out", {"mlflow_info": {"run_id": other}, "mlflow": {"run_id": run_id}})
+    report = find_mlflow_run("exp", output_dir=tmp_path / "out")
+    assert (report.run_id, report.strategy_used) == (run_id, "metadata_json")
 
 
 # --- P3: the local index -----------------------------------------------------------------------

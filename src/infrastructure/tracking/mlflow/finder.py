@@ -5,7 +5,7 @@ used to run itself (a fresh by-name lookup and the newest run after a miss).
 
 Tier 1 as far as ``training.execution.tags.apply_lineage_tags`` reaches it, so the defects that
 change what lands in MLflow through that function are reproduced deliberately (``# [DEFECT]``):
-strict mode is never enabled by config and metadata.json is read under the wrong key.
+strict mode is never enabled by config.
 
 Filter strings interpolate values in single quotes without escaping (legacy hazard §12.1): a
 quote in a value makes MLflow reject the filter.
@@ -119,9 +119,8 @@ def find_mlflow_run(
             try:
                 with open(metadata_path, encoding="utf-8") as handle:
                     metadata = json.load(handle)
-                # [DEFECT] legacy-support §3 P2: reads "mlflow_info"; the trackers write "mlflow".
-                metadata_run_id = metadata["mlflow_info"]["run_id"]
-                run = client.get_run(metadata_run_id)
+                # The trackers write "mlflow"; older files' "mlflow_info" is still read.
+                run = client.get_run((metadata.get("mlflow") or metadata["mlflow_info"])["run_id"])
                 if run.info.experiment_id == experiment_id:
                     return _hit(run.info.run_id, STRATEGY_METADATA_JSON)
             except Exception as exc:
