@@ -128,6 +128,7 @@ def test_metadata_json_is_read_before_the_local_index(tracking_store, golden):
 
 
 # -- P3 local_index --------------------------------------------------------------------------------
+# (strict=False: a config_dir would otherwise make these lookups strict, see strict mode below.)
 def _indexed_run(tracking_store: Any, experiment: str = EXPERIMENT) -> dict[str, Any]:
     """``_arrange``; create_training_mlflow_run indexes a FINAL_CONTEXT run in ``experiment``;
     then a ``later`` run makes the indexed one not the newest."""
@@ -142,13 +143,17 @@ def _indexed_run(tracking_store: Any, experiment: str = EXPERIMENT) -> dict[str,
 
 def test_local_index_finds_the_run_create_training_mlflow_run_indexed(tracking_store, golden):
     arranged = _indexed_run(tracking_store)
-    found = _find(context=FINAL_CONTEXT, root_dir=arranged["root_dir"], config_dir=arranged["config_dir"])
+    found = _find(
+        context=FINAL_CONTEXT, root_dir=arranged["root_dir"], config_dir=arranged["config_dir"], strict=False
+    )
     golden.check(result={"report": found, "indexed": arranged["indexed"]})
 
 
 def test_local_index_entry_of_another_experiment_is_skipped(tracking_store, golden):
     arranged = _indexed_run(tracking_store, experiment="other")
-    found = _find(context=FINAL_CONTEXT, root_dir=arranged["root_dir"], config_dir=arranged["config_dir"])
+    found = _find(
+        context=FINAL_CONTEXT, root_dir=arranged["root_dir"], config_dir=arranged["config_dir"], strict=False
+    )
     golden.check(result={"report": found, "indexed": arranged["indexed"]})
 
 
@@ -159,7 +164,8 @@ def test_local_index_entry_of_another_tracking_uri_is_skipped(tracking_store, go
         config_dir.parent, RUN_KEY_HASH, runs["older"], runs["experiment_id"], "http://elsewhere:5000",
         config_dir=config_dir,
     )  # fmt: skip
-    golden.check(result=_find(run_key_hash=RUN_KEY_HASH, root_dir=config_dir.parent, config_dir=config_dir))
+    found = _find(run_key_hash=RUN_KEY_HASH, root_dir=config_dir.parent, config_dir=config_dir, strict=False)
+    golden.check(result=found)
 
 
 def test_local_index_corrupt_file_is_skipped(tracking_store, golden):
@@ -168,7 +174,8 @@ def test_local_index_corrupt_file_is_skipped(tracking_store, golden):
     index_file = index_path(config_dir)
     index_file.parent.mkdir(parents=True)
     index_file.write_text("{not json", encoding="utf-8")
-    golden.check(result=_find(run_key_hash=RUN_KEY_HASH, root_dir=config_dir.parent, config_dir=config_dir))
+    found = _find(run_key_hash=RUN_KEY_HASH, root_dir=config_dir.parent, config_dir=config_dir, strict=False)
+    golden.check(result=found)
 
 
 def test_local_index_without_an_index_file_falls_through_and_creates_no_folder(tracking_store, golden):
@@ -368,14 +375,31 @@ def test_strict_true_miss_raises_value_error(tracking_store, golden):
 
 
 @pytest.mark.parametrize(
-    "run_finder",
-    [{"strict_mode_default": True}, {"strict": True}],
-    ids=["strict_mode_default", "strict_key"],
+    "mlflow_cfg",
+    [
+        {"run_finder": {"strict_mode_default": True}},
+        {"run_finder": {"strict_mode_default": False}},
+        {"run_finder": {"strict": False}},
+        None,
+    ],
+    ids=["true", "false", "only_an_unknown_strict_key", "no_mlflow_yaml"],
 )
-def test_strict_none_with_config_dir_never_enables_strict(tracking_store, golden, run_finder):
+def test_strict_none_follows_the_config_strict_mode_default(tracking_store, golden, mlflow_cfg):
+    """strict=None takes run_finder.strict_mode_default; the config loader's default is True."""
     _arrange(tracking_store.client)
-    config_dir = make_config_dir(tracking_store.tmp_path, mlflow_cfg={"run_finder": run_finder})
-    golden.check(result=_find(config_dir=config_dir))
+    config_dir = make_config_dir(tracking_store.tmp_path, mlflow_cfg=mlflow_cfg)
+    result = None
+    with golden.catch_error():
+        result = _find(config_dir=config_dir)
+    golden.check(result=result)
+
+
+def test_strict_false_explicit_overrides_the_config(tracking_store, golden):
+    _arrange(tracking_store.client)
+    config_dir = make_config_dir(
+        tracking_store.tmp_path, mlflow_cfg={"run_finder": {"strict_mode_default": True}}
+    )
+    golden.check(result=_find(config_dir=config_dir, strict=False))
 
 
 def test_strict_false_explicit_tries_every_strategy(tracking_store, golden):

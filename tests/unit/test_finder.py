@@ -255,12 +255,39 @@ def test_strict_miss_raises_and_skips_the_fallbacks(client: MlflowClient, experi
     )
 
 
-def test_config_never_enables_strict_mode(client: MlflowClient, experiment_id: str, tmp_path: Path) -> None:
+def _config_dir(tmp_path: Path, mlflow_yaml: Optional[str]) -> Path:
     config_dir = tmp_path / "config"
     config_dir.mkdir()
-    (config_dir / "mlflow.yaml").write_text("run_finder:\n  strict_mode_default: true\n", encoding="utf-8")
+    if mlflow_yaml is not None:
+        (config_dir / "mlflow.yaml").write_text(mlflow_yaml, encoding="utf-8")
+    return config_dir
+
+
+@pytest.mark.parametrize(
+    "mlflow_yaml", ["run_finder:\n  strict_mode_default: true\n", None], ids=["true", "loader-default"]
+)
+def test_config_strict_mode_default_enables_strict_mode(
+    client: MlflowClient, experiment_id: str, tmp_path: Path, mlflow_yaml: Optional[str]
+) -> None:
+    make_run(client, experiment_id)
+    with pytest.raises(ValueError, match="using strict mode"):
+        find_mlflow_run("exp", config_dir=_config_dir(tmp_path, mlflow_yaml))
+
+
+def test_config_strict_mode_default_false_tries_every_strategy(
+    client: MlflowClient, experiment_id: str, tmp_path: Path
+) -> None:
     newest = make_run(client, experiment_id)
+    config_dir = _config_dir(tmp_path, "run_finder:\n  strict_mode_default: false\n")
     report = find_mlflow_run("exp", config_dir=config_dir)
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+
+
+def test_explicit_strict_false_overrides_the_config(
+    client: MlflowClient, experiment_id: str, tmp_path: Path
+) -> None:
+    newest = make_run(client, experiment_id)
+    report = find_mlflow_run("exp", config_dir=_config_dir(tmp_path, None), strict=False)
     assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
 
 

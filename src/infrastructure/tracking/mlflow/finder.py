@@ -3,10 +3,6 @@
 ``find_mlflow_run(..., direct_query_fallback=True)`` adds the last resort ``apply_lineage_tags``
 used to run itself (a fresh by-name lookup and the newest run after a miss).
 
-Tier 1 as far as ``training.execution.tags.apply_lineage_tags`` reaches it, so the defects that
-change what lands in MLflow through that function are reproduced deliberately (``# [DEFECT]``):
-strict mode is never enabled by config.
-
 Filter strings interpolate values in single quotes without escaping (legacy hazard §12.1): a
 quote in a value makes MLflow reject the filter.
 """
@@ -76,21 +72,18 @@ def find_mlflow_run(
 ) -> RunLookupReport:  # fmt: skip
     """Find a run in ``experiment_name`` by trying strategies P1-P7 in priority order.
 
+    ``strict=None``: ``run_finder.strict_mode_default`` of ``config_dir``'s mlflow.yaml (the
+    loader's default is True), or False without ``config_dir``.
+
     ``direct_query_fallback``: after a non-strict miss, look the experiment up again and take its
     newest run (``apply_lineage_tags``' last resort); its error is reported, not raised.
 
     Raises RuntimeError for an unknown experiment and ValueError on a strict miss (or an
     incomplete context's run key).
     """
-    # Step 0: strict mode.
+    # Step 0: strict mode (the argument, else the config's strict_mode_default, else False).
     if strict is None:
-        if config_dir:
-            finder_config = get_run_finder_config(config_dir)
-            # [DEFECT] legacy-support §3 step 0: the config only holds "strict_mode_default";
-            # reading "strict" means config never enables strict mode.
-            strict = bool(finder_config.get("strict", False))
-        else:
-            strict = False
+        strict = bool(config_dir) and get_run_finder_config(config_dir)["strict_mode_default"]
 
     # Step 1: experiment.
     client = MlflowClient()
