@@ -1,7 +1,8 @@
 """Golden scenarios: the run finder (legacy-support §3, §10.1-2, §12.1-4).
 
 find_mlflow_run: each strategy P1-P7 hit and miss, strict mode (argument and config), the
-experiment lookup, unescaped quotes in filter strings. find_run_by_trial_id: its OR filter.
+experiment lookup, unescaped quotes in filter strings. find_run_by_trial_id: the newest
+uninterrupted run of a trial.
 Every scenario leaves older runs in the store and shows they are untouched.
 """
 
@@ -464,25 +465,70 @@ def test_quote_in_context_model_breaks_the_context_search_which_is_swallowed(tra
 
 
 # -- find_run_by_trial_id --------------------------------------------------------------------------
-def _trial_runs(client: Any) -> None:
+def _trial_runs(client: Any) -> dict[str, str]:
+    """``trial-3`` (older), then ``trial-3-interrupted`` (newer, tagged interrupted)."""
     experiment_id = client.create_experiment(EXPERIMENT)
-    make_run(client, experiment_id, "trial-3", tags={"code.trial_id": "trial_3"})
-    make_run(
-        client,
-        experiment_id,
-        "trial-3-interrupted",
-        tags={"code.trial_id": "trial_3", "code.interrupted": "true"},
+    return {
+        "experiment_id": experiment_id,
+        "trial-3": make_run(client, experiment_id, "trial-3", tags={"code.trial_id": "trial_3"}),
+        "trial-3-interrupted": make_run(
+            client,
+            experiment_id,
+            "trial-3-interrupted",
+            tags={"code.trial_id": "trial_3", "code.interrupted": "true"},
+        ),
+    }
+
+
+def test_trial_id_with_experiment_name_finds_the_newest_uninterrupted_run(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    golden.check(
+        result={"report": report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT)), **runs}
     )
 
 
-def test_trial_id_with_experiment_name_the_or_filter_is_a_search_failure(tracking_store, golden):
-    _trial_runs(tracking_store.client)
+def test_trial_id_without_experiment_name_searches_every_experiment(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    golden.check(result={"report": report(find_run_by_trial_id("trial_3")), **runs})
+
+
+def test_trial_id_without_experiment_name_skips_an_experiment_whose_search_fails(
+    tracking_store, golden, store_faults
+):
+    runs = _trial_runs(tracking_store.client)
+    store_faults.fail("search_runs", calls=1)  # the first experiment by name: Default
+    golden.check(result={"report": report(find_run_by_trial_id("trial_3")), **runs})
+
+
+def test_trial_id_without_experiment_name_takes_the_first_experiment_by_name(tracking_store, golden):
+    client = tracking_store.client
+    later_by_name = make_run(client, client.create_experiment("b-trials"), "b", tags={"code.trial_id": "t"})
+    first_by_name = make_run(client, client.create_experiment("a-trials"), "a", tags={"code.trial_id": "t"})
+    found = report(find_run_by_trial_id("t"))
+    golden.check(result={"report": found, "a-trials": first_by_name, "b-trials": later_by_name})
+
+
+def test_trial_id_interrupted_other_than_true_counts_as_uninterrupted(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    newest = make_run(
+        tracking_store.client,
+        runs["experiment_id"],
+        "trial-3-resumed",
+        tags={"code.trial_id": "trial_3", "code.interrupted": "false"},
+    )
+    found = report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT))
+    golden.check(result={"report": found, "trial-3-resumed": newest})
+
+
+def test_trial_id_with_only_interrupted_runs_is_a_miss(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    tracking_store.client.delete_run(runs["trial-3"])
     golden.check(result=report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT)))
 
 
-def test_trial_id_without_experiment_name_always_misses(tracking_store, golden):
+def test_trial_id_of_another_trial_is_not_found(tracking_store, golden):
     _trial_runs(tracking_store.client)
-    golden.check(result=report(find_run_by_trial_id("trial_3")))
+    golden.check(result=report(find_run_by_trial_id("trial_30")))
 
 
 def test_trial_id_unknown_experiment_is_reported(tracking_store, golden):

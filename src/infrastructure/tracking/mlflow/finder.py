@@ -249,16 +249,14 @@ def find_run_by_trial_id(
     experiment_name: Optional[str] = None,
     config_dir: Optional[Path] = None,
 ) -> RunLookupReport:
-    """Find a non-interrupted run tagged ``code.trial_id``; never raises.
+    """Find the newest run tagged ``code.trial_id`` and not ``code.interrupted = "true"``; never raises.
 
-    The filter uses ``OR``/``IS NULL``, which stock MLflow rejects, so on stock MLflow this
-    always misses (legacy-support §3 [DEFECT], kept). ``config_dir`` is unused.
+    MLflow's filter grammar has no ``OR``/``IS NULL``, so only the trial id is filtered in MLflow
+    and interrupted runs are skipped here, newest first, page by page. Without
+    ``experiment_name`` every experiment is searched by name order (a failing one is skipped) and
+    the first with a hit wins; with it, a search error is reported. ``config_dir`` is unused.
     """
     report = RunLookupReport(found=False, strategies_attempted=[TRIAL_ID_STRATEGY])
-    filter_string = (
-        f"tags.code.trial_id = '{trial_id}' AND "
-        "(tags.code.interrupted != 'true' OR tags.code.interrupted IS NULL)"
-    )
     try:
         client = MlflowClient()
         if experiment_name:
@@ -266,35 +264,40 @@ def find_run_by_trial_id(
             if experiment is None:
                 report.error = f"Experiment '{experiment_name}' not found"
                 return report
-            runs = client.search_runs(
-                experiment_ids=[experiment.experiment_id],
-                filter_string=filter_string,
-                max_results=1,
-                order_by=["start_time DESC"],
-            )
-            if runs:  # pragma: no cover - stock MLflow rejects the filter's OR ([DEFECT])
-                report.found = True
-                report.run_id = runs[0].info.run_id
-                report.strategy_used = TRIAL_ID_STRATEGY
-                return report
+            experiments: List[Any] = [experiment]
         else:
-            for experiment in client.search_experiments():
-                try:
-                    runs = client.search_runs(
-                        experiment_ids=[experiment.experiment_id],
-                        filter_string=filter_string,
-                        max_results=1,
-                        order_by=["start_time DESC"],
-                    )
-                except Exception as exc:
-                    logger.debug("Trial-id search in experiment %s failed: %s", experiment.experiment_id, exc)
-                    continue
-                if runs:  # pragma: no cover - stock MLflow rejects the filter's OR ([DEFECT])
-                    report.found = True
-                    report.run_id = runs[0].info.run_id
-                    report.strategy_used = TRIAL_ID_STRATEGY
-                    return report
+            experiments = list(client.search_experiments(order_by=["name ASC"]))
+        for experiment in experiments:
+            try:
+                run_id = _newest_uninterrupted_run(client, experiment.experiment_id, trial_id)
+            except Exception as exc:
+                if experiment_name:
+                    raise
+                logger.debug("Trial-id search in experiment %s failed: %s", experiment.experiment_id, exc)
+                continue
+            if run_id:
+                return _hit(run_id, TRIAL_ID_STRATEGY)
         report.error = f"No run found with trial_id='{trial_id}'"
     except Exception as exc:
         report.error = f"Trial ID search failed: {exc}"
     return report
+
+
+#: Runs per page of the trial-id search (interrupted runs are skipped client-side).
+TRIAL_ID_PAGE_SIZE = 100
+
+
+def _newest_uninterrupted_run(client: MlflowClient, experiment_id: str, trial_id: str) -> Optional[str]:
+    """Id of the newest run of ``trial_id`` not tagged ``code.interrupted = "true"``, else None."""
+    page_token = None
+    while True:
+        page = client.search_runs(
+            [experiment_id], f"tags.code.trial_id = '{trial_id}'", max_results=TRIAL_ID_PAGE_SIZE,
+            order_by=["start_time DESC"], page_token=page_token,
+        )  # fmt: skip
+        for run in page:
+            if run.data.tags.get("code.interrupted") != "true":
+                return str(run.info.run_id)
+        page_token = page.token
+        if not page_token:
+            return None
