@@ -1,7 +1,7 @@
 """Golden scenarios: the run finder (legacy-support §3, §10.1-2, §12.1-4).
 
 find_mlflow_run: each strategy P1-P7 hit and miss, strict mode (argument and config), the
-experiment lookup, unescaped quotes in filter strings. find_run_by_trial_id: the newest
+experiment lookup, quoted filter values. find_run_by_trial_id: the newest
 uninterrupted run of a trial.
 Every scenario leaves older runs in the store and shows they are untouched.
 """
@@ -440,21 +440,19 @@ def test_search_errors_are_swallowed_strategy_by_strategy(tracking_store, golden
 
 
 # -- quotes in filter values (legacy-support §12.1) ------------------------------------------------
-def test_quote_in_run_key_hash_breaks_the_tag_search_which_is_swallowed(tracking_store, golden):
+def test_quote_in_run_key_hash_finds_the_tagged_run(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": "it's"})
     golden.check(result=_find(run_key_hash="it's"))
 
 
-def test_quote_in_run_key_hash_strict_raises_the_strict_miss(tracking_store, golden):
+def test_quote_in_run_key_hash_strict_finds_the_tagged_run(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": "it's"})
-    with golden.catch_error():
-        _find(run_key_hash="it's", strict=True)
-    golden.check()
+    golden.check(result=_find(run_key_hash="it's", strict=True))
 
 
-def test_quote_in_context_model_breaks_the_context_search_which_is_swallowed(tracking_store, golden):
+def test_quote_in_context_model_finds_the_context_tagged_run(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     quoted = NamingContext("final_training", "bert's", "local", spec_fp="spec01", exec_fp="exec02")
     make_run(
@@ -462,6 +460,26 @@ def test_quote_in_context_model_breaks_the_context_search_which_is_swallowed(tra
     )
     make_run(tracking_store.client, runs["experiment_id"], "later")
     golden.check(result=_find(context=quoted))
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"run_key_hash": 'it\'s "x"'},
+        {"context": NamingContext("final_training", 'it\'s "x"', "local", spec_fp="s", exec_fp="e")},
+        {
+            "context": SimpleNamespace(
+                stage=None, model="", environment="", spec_fp=None, variant=1, run_name="a'\""
+            )
+        },
+    ],
+    ids=["run_key_hash", "context_model", "context_run_name"],
+)
+def test_both_quote_kinds_in_a_filter_value_raise_before_any_store_call(tracking_store, golden, kwargs):
+    _arrange(tracking_store.client)
+    with golden.catch_error():
+        _find(**kwargs)
+    golden.check()
 
 
 # -- find_run_by_trial_id --------------------------------------------------------------------------
@@ -542,6 +560,17 @@ def test_trial_id_config_dir_is_unused(tracking_store, golden):
     golden.check(result=report(find_run_by_trial_id("trial_3", config_dir=config_dir)))
 
 
-def test_trial_id_with_a_quote_and_experiment_name_is_a_search_failure(tracking_store, golden):
+def test_trial_id_with_a_quote_finds_its_run(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    quoted = make_run(
+        tracking_store.client, runs["experiment_id"], "quoted", tags={"code.trial_id": "trial_'3"}
+    )
+    found = report(find_run_by_trial_id("trial_'3", experiment_name=EXPERIMENT))
+    golden.check(result={"report": found, "quoted": quoted})
+
+
+def test_trial_id_with_both_quote_kinds_raises_before_any_store_call(tracking_store, golden):
     _trial_runs(tracking_store.client)
-    golden.check(result=report(find_run_by_trial_id("trial_'3", experiment_name=EXPERIMENT)))
+    with golden.catch_error():
+        find_run_by_trial_id("trial_'\"3", experiment_name=EXPERIMENT)
+    golden.check()

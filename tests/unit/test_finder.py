@@ -177,12 +177,28 @@ def test_run_key_hash_tag_is_found_without_a_root(client: MlflowClient, experime
     assert (report.run_id, report.strategy_used) == (run_id, "tag_run_key_hash")
 
 
-def test_quote_in_the_hash_breaks_the_filter_and_is_swallowed(
-    client: MlflowClient, experiment_id: str
-) -> None:
-    newest = make_run(client, experiment_id, {"code.run_key_hash": "it's"})
+def test_quote_in_the_hash_is_quoted_and_finds_the_run(client: MlflowClient, experiment_id: str) -> None:
+    tagged = make_run(client, experiment_id, {"code.run_key_hash": "it's"})
+    make_run(client, experiment_id)
     report = find_mlflow_run("exp", run_key_hash="it's")
-    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+    assert (report.run_id, report.strategy_used) == (tagged, "tag_run_key_hash")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"run_key_hash": 'it\'s "x"'},
+        {"context": NamingContext("final_training", 'it\'s "x"', "local", spec_fp="s", exec_fp="e")},
+    ],
+    ids=["hash", "context"],
+)
+def test_inexpressible_filter_value_raises_before_any_store_call(
+    local_mlflow: str, mocker: MockerFixture, kwargs: Dict[str, Any]
+) -> None:
+    spy = mocker.spy(MlflowClient, "__init__")
+    with pytest.raises(ValueError, match="cannot express"):
+        find_mlflow_run("exp", **kwargs)
+    spy.assert_not_called()
 
 
 def test_context_tags_are_matched(client: MlflowClient, experiment_id: str) -> None:

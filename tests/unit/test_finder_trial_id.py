@@ -97,3 +97,17 @@ def test_listing_failure_is_reported_not_raised(local_mlflow: str, mocker: Mocke
     mocker.patch.object(MlflowClient, "search_experiments", side_effect=MlflowException("listing down"))
     report = find_run_by_trial_id("t1")
     assert report.error == "Trial ID search failed: listing down"
+
+
+def test_trial_id_with_a_quote_is_found(client: MlflowClient, experiment_id: str) -> None:
+    run_id: str = client.create_run(experiment_id, tags={"code.trial_id": "t'1"}).info.run_id
+    assert find_run_by_trial_id("t'1", experiment_name="exp").run_id == run_id
+
+
+def test_inexpressible_trial_id_raises_before_any_store_call(
+    local_mlflow: str, mocker: MockerFixture
+) -> None:
+    spy = mocker.spy(MlflowClient, "__init__")
+    with pytest.raises(ValueError, match="cannot express"):
+        find_run_by_trial_id("t'1\"", experiment_name="exp")
+    spy.assert_not_called()

@@ -192,7 +192,11 @@ def test_credentials_in_the_uri_are_stored_masked(tmp_path: Path) -> None:
 def test_find_matches_the_clear_uri_against_its_masked_entry(tmp_path: Path) -> None:
     update_mlflow_index(tmp_path, H1, "r1", "e1", SECRET_URI)
     found = find_in_mlflow_index(tmp_path, H1, SECRET_URI)
-    assert found == {"run_id": "r1", "experiment_id": "e1", "tracking_uri": "https://***@mlflow.example.com/?token=***"}
+    assert found == {
+        "run_id": "r1",
+        "experiment_id": "e1",
+        "tracking_uri": "https://***@mlflow.example.com/?token=***",
+    }
 
 
 def test_find_masks_an_entry_written_in_clear_by_older_code(tmp_path: Path) -> None:

@@ -3,15 +3,15 @@
 ``find_mlflow_run(..., direct_query_fallback=True)`` adds the last resort ``apply_lineage_tags``
 used to run itself (a fresh by-name lookup and the newest run after a miss).
 
-Filter strings interpolate values in single quotes without escaping (legacy hazard §12.1): a
-quote in a value makes MLflow reject the filter.
+Filter values are quoted by ``filters.tags_filter``; a value MLflow's grammar cannot express
+(both quote kinds) raises ValueError before any store call.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 import mlflow
 from mlflow.tracking import MlflowClient
@@ -19,6 +19,7 @@ from mlflow.tracking import MlflowClient
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.tracking.mlflow.config_loader import get_run_finder_config
+from infrastructure.tracking.mlflow.filters import tags_filter
 from infrastructure.tracking.mlflow.index import find_in_mlflow_index
 from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.types import RunLookupReport
@@ -78,12 +79,18 @@ def find_mlflow_run(
     ``direct_query_fallback``: after a non-strict miss, look the experiment up again and take its
     newest run (``apply_lineage_tags``' last resort); its error is reported, not raised.
 
-    Raises RuntimeError for an unknown experiment and ValueError on a strict miss (or an
-    incomplete context's run key).
+    Raises RuntimeError for an unknown experiment and ValueError on a strict miss, an
+    incomplete context's run key, or a filter value MLflow cannot express (before any store call).
     """
     # Step 0: strict mode (the argument, else the config's strict_mode_default, else False).
     if strict is None:
         strict = bool(config_dir) and get_run_finder_config(config_dir)["strict_mode_default"]
+
+    # Filters first: a value MLflow's grammar cannot express raises ValueError before any store call.
+    context_run_name = getattr(context, "run_name", None)
+    context_filter = _context_filter(context) if context else ""
+    name_filter = tags_filter({"mlflow.runName": context_run_name}) if context_run_name else ""
+    hash_filter = tags_filter({"code.run_key_hash": run_key_hash}) if run_key_hash else ""
 
     # Step 1: experiment.
     client = MlflowClient()
@@ -124,6 +131,7 @@ def find_mlflow_run(
     if not run_key_hash and context:
         run_key = build_mlflow_run_key(context)
         run_key_hash = build_mlflow_run_key_hash(run_key)
+        hash_filter = tags_filter({"code.run_key_hash": run_key_hash})
     index_root = _derive_root(root_dir, output_dir)
     if run_key_hash and index_root:
         try:
@@ -135,25 +143,20 @@ def find_mlflow_run(
             return _hit(entry["run_id"], STRATEGY_LOCAL_INDEX)
 
     # P4: the run-key hash tag (no order_by: backend order).
-    if run_key_hash:
-        hit = _first_run_id(
-            client, experiment_id, "Run-key-hash tag", lambda: f"tags.code.run_key_hash = '{run_key_hash}'"
-        )
+    if hash_filter:
+        hit = _first_run_id(client, experiment_id, "Run-key-hash tag", hash_filter)
         if hit:
             return _hit(hit, STRATEGY_TAG_RUN_KEY_HASH)
 
     # P5: context tags.
-    if not strict and context:
-        hit = _first_run_id(client, experiment_id, "Context tag", lambda: _context_filter(context))
+    if not strict and context_filter:
+        hit = _first_run_id(client, experiment_id, "Context tag", context_filter)
         if hit:
             return _hit(hit, STRATEGY_TAG_CONTEXT)
 
     # P6: run-name tag, only for a context carrying a run_name (a NamingContext never does).
-    context_run_name = getattr(context, "run_name", None)
-    if not strict and context_run_name:
-        hit = _first_run_id(
-            client, experiment_id, "Run-name tag", lambda: f"tags.mlflow.runName = '{context_run_name}'"
-        )
+    if not strict and name_filter:
+        hit = _first_run_id(client, experiment_id, "Run-name tag", name_filter)
         if hit:
             return _hit(hit, STRATEGY_RUN_NAME_TAG)
 
@@ -182,16 +185,13 @@ def _first_run_id(
     client: MlflowClient,
     experiment_id: str,
     what: str,
-    filter_string: Callable[[], str] = str,
+    filter_string: str = "",
     order_by: Optional[List[str]] = None,
 ) -> Optional[str]:
-    """Id of the first run a search returns; None when it returns none or fails (logged).
-
-    ``filter_string`` is built inside the guard, so an error building it counts as a failed search.
-    """
+    """Id of the first run a search returns; None when it returns none or fails (logged)."""
     try:
         runs = client.search_runs(
-            experiment_ids=[experiment_id], filter_string=filter_string(), max_results=1, order_by=order_by
+            experiment_ids=[experiment_id], filter_string=filter_string, max_results=1, order_by=order_by
         )
     except Exception as exc:
         logger.warning("%s search failed: %s", what, exc)
@@ -201,17 +201,15 @@ def _first_run_id(
 
 def _context_filter(context: Any) -> str:
     """P5's filter: stage, model, env and spec_fp when set, and always the variant."""
-    clauses: List[str] = []
-    if context.stage:
-        clauses.append(f"tags.code.stage = '{context.stage}'")
-    if context.model:
-        clauses.append(f"tags.code.model = '{context.model}'")
-    if context.environment:
-        clauses.append(f"tags.code.env = '{context.environment}'")
-    if context.spec_fp:
-        clauses.append(f"tags.code.spec_fp = '{context.spec_fp}'")
-    clauses.append(f"tags.code.variant = '{context.variant}'")
-    return " AND ".join(clauses)
+    fields = {
+        "code.stage": context.stage,
+        "code.model": context.model,
+        "code.env": context.environment,
+        "code.spec_fp": context.spec_fp,
+    }
+    return tags_filter(
+        {**{key: value for key, value in fields.items() if value}, "code.variant": context.variant}
+    )
 
 
 def _direct_query(client: MlflowClient, experiment_name: str) -> RunLookupReport:
@@ -249,13 +247,17 @@ def find_run_by_trial_id(
     experiment_name: Optional[str] = None,
     config_dir: Optional[Path] = None,
 ) -> RunLookupReport:
-    """Find the newest run tagged ``code.trial_id`` and not ``code.interrupted = "true"``; never raises.
+    """Find the newest run tagged ``code.trial_id`` and not ``code.interrupted = "true"``.
+
+    Errors are reported, not raised, except ValueError for a trial id MLflow's filter grammar
+    cannot express (before any store call).
 
     MLflow's filter grammar has no ``OR``/``IS NULL``, so only the trial id is filtered in MLflow
     and interrupted runs are skipped here, newest first, page by page. Without
     ``experiment_name`` every experiment is searched by name order (a failing one is skipped) and
     the first with a hit wins; with it, a search error is reported. ``config_dir`` is unused.
     """
+    filter_string = tags_filter({"code.trial_id": trial_id})  # ValueError before any store call
     report = RunLookupReport(found=False, strategies_attempted=[TRIAL_ID_STRATEGY])
     try:
         client = MlflowClient()
@@ -269,7 +271,7 @@ def find_run_by_trial_id(
             experiments = list(client.search_experiments(order_by=["name ASC"]))
         for experiment in experiments:
             try:
-                run_id = _newest_uninterrupted_run(client, experiment.experiment_id, trial_id)
+                run_id = _newest_uninterrupted_run(client, experiment.experiment_id, filter_string)
             except Exception as exc:
                 if experiment_name:
                     raise
@@ -287,12 +289,12 @@ def find_run_by_trial_id(
 TRIAL_ID_PAGE_SIZE = 100
 
 
-def _newest_uninterrupted_run(client: MlflowClient, experiment_id: str, trial_id: str) -> Optional[str]:
-    """Id of the newest run of ``trial_id`` not tagged ``code.interrupted = "true"``, else None."""
+def _newest_uninterrupted_run(client: MlflowClient, experiment_id: str, filter_string: str) -> Optional[str]:
+    """Id of the newest run matching ``filter_string`` not tagged ``code.interrupted = "true"``, else None."""
     page_token = None
     while True:
         page = client.search_runs(
-            [experiment_id], f"tags.code.trial_id = '{trial_id}'", max_results=TRIAL_ID_PAGE_SIZE,
+            [experiment_id], filter_string, max_results=TRIAL_ID_PAGE_SIZE,
             order_by=["start_time DESC"], page_token=page_token,
         )  # fmt: skip
         for run in page:
