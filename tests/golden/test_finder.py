@@ -213,12 +213,30 @@ def test_tag_run_key_hash_explicit_hash_finds_the_tagged_run(tracking_store, gol
     golden.check(result={"report": _find(run_key_hash=RUN_KEY_HASH), "tagged": tagged})
 
 
-def test_tag_run_key_hash_two_tagged_runs_backend_order_gives_the_newest(tracking_store, golden):
+def test_tag_run_key_hash_two_tagged_runs_gives_the_newest(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     for name in ("tagged-first", "tagged-second"):
         make_run(tracking_store.client, runs["experiment_id"], name, tags={"code.run_key_hash": RUN_KEY_HASH})
     make_run(tracking_store.client, runs["experiment_id"], "later")
     golden.check(result=_find(run_key_hash=RUN_KEY_HASH))
+
+
+#: A start time after every clock-made run: runs created with it are the newest, and tie.
+TIED = 4_000_000_000_000
+
+
+def _tied_runs(client: Any, experiment_id: str, tags: dict[str, str] | None = None) -> dict[str, str]:
+    """``b-tied`` then ``a-tied``, started in the same millisecond (the newest runs)."""
+    return {
+        name: make_run(client, experiment_id, name, tags=tags, start_time=TIED)
+        for name in ("b-tied", "a-tied")
+    }
+
+
+def test_tag_run_key_hash_runs_started_together_go_by_run_name(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tied = _tied_runs(tracking_store.client, runs["experiment_id"], {"code.run_key_hash": RUN_KEY_HASH})
+    golden.check(result={"report": _find(run_key_hash=RUN_KEY_HASH), **tied})
 
 
 def test_tag_run_key_hash_derived_from_the_context(tracking_store, golden):
@@ -283,6 +301,12 @@ def test_tag_context_finds_a_training_tracker_run_that_the_hash_search_misses(tr
         pass
     make_run(tracking_store.client, runs["experiment_id"], "later")
     golden.check(result=_find(context=FINAL_CONTEXT))
+
+
+def test_tag_context_runs_started_together_go_by_run_name(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tied = _tied_runs(tracking_store.client, runs["experiment_id"], build_mlflow_tags(context=FINAL_CONTEXT))
+    golden.check(result={"report": _find(context=FINAL_CONTEXT), **tied})
 
 
 def test_tag_context_with_a_stage_never_matches_tracker_tags(tracking_store, golden):
@@ -354,6 +378,12 @@ def test_most_recent_fallback_orders_by_start_time_not_creation(tracking_store, 
     runs = _arrange(tracking_store.client)
     make_run(tracking_store.client, runs["experiment_id"], "created-last-started-first", start_time=1_000)
     golden.check(result=_find())
+
+
+def test_most_recent_fallback_runs_started_together_go_by_run_name(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tied = _tied_runs(tracking_store.client, runs["experiment_id"])
+    golden.check(result={"report": _find(), **tied})
 
 
 def test_miss_in_an_empty_experiment_lists_all_seven_strategies(tracking_store, golden):
@@ -524,6 +554,14 @@ def test_trial_id_without_experiment_name_takes_the_first_experiment_by_name(tra
     first_by_name = make_run(client, client.create_experiment("a-trials"), "a", tags={"code.trial_id": "t"})
     found = report(find_run_by_trial_id("t"))
     golden.check(result={"report": found, "a-trials": first_by_name, "b-trials": later_by_name})
+
+
+def test_trial_id_runs_started_together_go_by_run_name(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    tied = _tied_runs(tracking_store.client, runs["experiment_id"], {"code.trial_id": "trial_3"})
+    golden.check(
+        result={"report": report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT)), **tied}
+    )
 
 
 def test_trial_id_interrupted_other_than_true_counts_as_uninterrupted(tracking_store, golden):

@@ -1,4 +1,5 @@
-"""MLflow filter strings: every value in a search filter is quoted here, and only here.
+"""MLflow search conventions: every filter value is quoted here, and every search orders by
+:data:`NEWEST_FIRST`.
 
 MLflow's filter grammar has no escapes: a value is written in single quotes, or in double quotes
 when it holds a ``'``. A value holding both quote kinds cannot be expressed, so it raises
@@ -8,6 +9,11 @@ when it holds a ``'``. A value holding both quote kinds cannot be expressed, so 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+#: The order of every run search that takes the first result or returns results in order: newest
+#: start time first; runs started in the same millisecond by run name. MLflow promises no order
+#: without one, and the stores differ on ties.
+NEWEST_FIRST = ["attributes.start_time DESC", "attributes.run_name ASC"]
 
 
 def quote_filter_value(value: object) -> str:

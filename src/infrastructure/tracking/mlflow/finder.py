@@ -19,7 +19,7 @@ from mlflow.tracking import MlflowClient
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.tracking.mlflow.config_loader import get_run_finder_config
-from infrastructure.tracking.mlflow.filters import tags_filter
+from infrastructure.tracking.mlflow.filters import NEWEST_FIRST, tags_filter
 from infrastructure.tracking.mlflow.index import find_in_mlflow_index
 from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.types import RunLookupReport
@@ -142,7 +142,8 @@ def find_mlflow_run(
         if entry and entry["experiment_id"] == experiment_id:
             return _hit(entry["run_id"], STRATEGY_LOCAL_INDEX)
 
-    # P4: the run-key hash tag (no order_by: backend order).
+    # P4-P7 take the first run in NEWEST_FIRST order.
+    # P4: the run-key hash tag.
     if hash_filter:
         hit = _first_run_id(client, experiment_id, "Run-key-hash tag", hash_filter)
         if hit:
@@ -162,7 +163,7 @@ def find_mlflow_run(
 
     # P7: the most recent run of the experiment, whatever it is.
     if not strict:
-        hit = _first_run_id(client, experiment_id, "Most-recent run", order_by=["attributes.start_time DESC"])
+        hit = _first_run_id(client, experiment_id, "Most-recent run")
         if hit:
             logger.warning("Falling back to the most recent run of experiment '%s'", experiment_name)
             return _hit(hit, STRATEGY_MOST_RECENT)
@@ -186,12 +187,11 @@ def _first_run_id(
     experiment_id: str,
     what: str,
     filter_string: str = "",
-    order_by: Optional[List[str]] = None,
 ) -> Optional[str]:
     """Id of the first run a search returns; None when it returns none or fails (logged)."""
     try:
         runs = client.search_runs(
-            experiment_ids=[experiment_id], filter_string=filter_string, max_results=1, order_by=order_by
+            experiment_ids=[experiment_id], filter_string=filter_string, max_results=1, order_by=NEWEST_FIRST
         )
     except Exception as exc:
         logger.warning("%s search failed: %s", what, exc)
@@ -226,7 +226,7 @@ def _direct_query(client: MlflowClient, experiment_name: str) -> RunLookupReport
             []
             if experiment is None
             else client.search_runs(
-                experiment_ids=[experiment.experiment_id], max_results=1, order_by=["start_time DESC"]
+                experiment_ids=[experiment.experiment_id], max_results=1, order_by=NEWEST_FIRST
             )
         )
     except Exception as exc:
@@ -295,7 +295,7 @@ def _newest_uninterrupted_run(client: MlflowClient, experiment_id: str, filter_s
     while True:
         page = client.search_runs(
             [experiment_id], filter_string, max_results=TRIAL_ID_PAGE_SIZE,
-            order_by=["start_time DESC"], page_token=page_token,
+            order_by=NEWEST_FIRST, page_token=page_token,
         )  # fmt: skip
         for run in page:
             if run.data.tags.get("code.interrupted") != "true":

@@ -7,7 +7,7 @@ from typing import Any, Dict, List
 from mlflow.entities import RunStatus
 from mlflow.tracking import MlflowClient
 
-from infrastructure.tracking.mlflow.filters import quote_filter_value, tags_filter
+from infrastructure.tracking.mlflow.filters import NEWEST_FIRST, quote_filter_value, tags_filter
 
 FINISHED = RunStatus.to_string(RunStatus.FINISHED)
 
@@ -19,7 +19,7 @@ def query_runs_by_tags(
     filter_string: str = "",
     max_results: int = 1000,
 ) -> List[Any]:
-    """FINISHED runs (backend order) whose tags equal all ``required_tags``, from one ``search_runs``.
+    """FINISHED runs (newest first) whose tags equal all ``required_tags``, from one ``search_runs``.
 
     ``filter_string``, the required tags (quoted by ``filters.tags_filter``: a value MLflow cannot
     express raises ValueError before the call) and the FINISHED status form one filter, so
@@ -35,6 +35,7 @@ def query_runs_by_tags(
             experiment_ids=experiment_ids,
             filter_string=" AND ".join(clause for clause in clauses if clause),
             max_results=max_results,
+            order_by=NEWEST_FIRST,
         )
     )
 

@@ -13,7 +13,7 @@ from mlflow.tracking import MlflowClient
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
-from infrastructure.tracking.mlflow.filters import tags_filter
+from infrastructure.tracking.mlflow.filters import NEWEST_FIRST, tags_filter
 from infrastructure.tracking.mlflow.hash_utils import (
     compute_study_family_hash,
     compute_study_key_hash_v2,
@@ -192,7 +192,10 @@ class MLflowSweepTracker(BaseTracker):
         experiment_id = client.get_run(parent_run_id).info.experiment_id
         filter_string = tags_filter({"code.study_key_hash": study_key_hash, "trial_number": trial_number})
         runs = client.search_runs(
-            experiment_ids=[experiment_id], filter_string=filter_string, max_results=BEST_TRIAL_SEARCH_LIMIT
+            experiment_ids=[experiment_id],
+            filter_string=filter_string,
+            max_results=BEST_TRIAL_SEARCH_LIMIT,
+            order_by=NEWEST_FIRST,
         )
         for run in runs:
             if run.data.tags.get("mlflow.parentRunId") == parent_run_id:
