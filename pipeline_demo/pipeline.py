@@ -351,7 +351,6 @@ def _select_best_trial(ctx: _State, sweep_id: str, trials: list[dict[str, Any]])
         ctx.client,
         [experiment_id],
         {"mlflow.parentRunId": sweep_id, "azureml.runType": "trial"},
-        filter_string=f"tags.mlflow.parentRunId = '{sweep_id}'",
     )
     best_run = find_best_run_by_metric(children, OBJECTIVE, maximize=True)
     if best_run is None:

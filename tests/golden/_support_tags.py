@@ -136,7 +136,7 @@ def output_dir_under(root: Path) -> Path:
 def write_metadata(output_dir: Path, variant: str, run_id: str | None) -> None:
     """Write ``output_dir/metadata.json`` in the named shape ("none" writes nothing).
 
-    ``mlflow_info`` is the key the finder reads; ``mlflow`` is what the legacy trackers write.
+    ``mlflow`` is the key the trackers write; ``mlflow_info`` is the older key the finder still reads.
     """
     path = output_dir / "metadata.json"
     if variant == "none":

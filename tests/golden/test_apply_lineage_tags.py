@@ -2,10 +2,10 @@
 
 Every scenario starts from a store holding an "hpo" experiment (whose run is the newest of the
 store) and, mostly, a "final_training" experiment with pre-existing runs. The function finds a
-run through the finder (metadata.json, the context defect, the most-recent fallback) or its
-direct query, resumes it, writes the full-data flag and the lineage tags and ends it FINISHED; it
-never raises and reports on stdout (traceback on stderr). Results hold its return value, its
-output and whether the lineage dict was left alone.
+run through the finder (metadata.json, the local index, tags, the most-recent fallback) or its
+direct query and writes the full-data flag and the lineage tags in one batch through the client,
+leaving the run's status and end time alone; it never raises and reports on stdout (traceback on
+stderr). Results hold its return value, its output and whether the lineage dict was left alone.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from _support_tags import (
     write_tags_file,
 )
 from mlflow.tracking import MlflowClient
+
+from training.execution.mlflow_setup import create_training_mlflow_run
 
 EXPERIMENT = "final_training"
 T0 = 1_600_000_000_000
@@ -88,7 +90,7 @@ def test_apply_metadata_json_mlflow_info_selects_an_older_run(tracking_store, go
     golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))
 
 
-def test_apply_metadata_json_written_under_mlflow_key_is_ignored(tracking_store, golden, capsys):
+def test_apply_metadata_json_written_under_mlflow_key_selects_an_older_run(tracking_store, golden, capsys):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     write_metadata(project.output_dir, "mlflow", ids["older"])
     golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))
@@ -112,13 +114,27 @@ def test_apply_metadata_json_naming_a_deleted_run_hits_the_guard(tracking_store,
 
 
 @pytest.mark.parametrize("root", ["given", "derived_from_output_dir"])
-def test_apply_with_context_fails_on_the_index_lookup(tracking_store, golden, capsys, root):
+def test_apply_with_context_and_no_index_entry_tags_the_most_recent_run(tracking_store, golden, capsys, root):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     root_dir = project.root if root == "given" else None
     result = apply_and_report(
         capsys, EXPERIMENT, project, _lineage(ids), context=CONTEXTS["final_training"], root_dir=root_dir
     )
     golden.check(result=result)
+
+
+def test_apply_with_context_tags_the_run_create_training_mlflow_run_indexed(tracking_store, golden, capsys):
+    """End to end: the run created with root_dir/config_dir/context is found through the local
+    index, although a newer run exists, and is the one tagged."""
+    project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
+    indexed, _ = create_training_mlflow_run(
+        EXPERIMENT, "indexed", root_dir=project.root, config_dir=project.config_dir,
+        context=CONTEXTS["final_training"],
+    )  # fmt: skip
+    experiment_id = tracking_store.client.get_experiment_by_name(EXPERIMENT).experiment_id
+    later = add_runs(tracking_store.client, experiment_id, [RunSpec("later", start_time=T0 + 10**9)])
+    result = apply_and_report(capsys, EXPERIMENT, project, _lineage(ids), context=CONTEXTS["final_training"])
+    golden.check(result={**result, "indexed": indexed, **later})
 
 
 def test_apply_with_context_finds_the_metadata_json_run_first(tracking_store, golden, capsys):
@@ -271,8 +287,8 @@ def test_apply_full_data_key_mapped_to_run_name_renames_the_run(tracking_store, 
 
 
 @pytest.mark.parametrize("variant", BROKEN_TAGS_YAML)
-def test_apply_broken_tags_yaml_fails_inside_the_resumed_run(tracking_store, golden, capsys, variant):
-    # The run ends FAILED when a key it reads is broken; key_not_string breaks a grouping key,
+def test_apply_broken_tags_yaml_fails_before_any_write(tracking_store, golden, capsys, variant):
+    # Nothing is written when a key it reads is broken; key_not_string breaks a grouping key,
     # which this function never resolves (§6.2), so that variant succeeds.
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS, tags_yaml=variant)
     golden.check(
@@ -286,32 +302,32 @@ def test_apply_never_reads_mlflow_yaml(tracking_store, golden, capsys):
     golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))
 
 
-def test_apply_finished_run_gets_a_new_end_time(tracking_store, golden, capsys):
+def test_apply_keeps_a_finished_runs_status_and_end_time(tracking_store, golden, capsys):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     client = tracking_store.client
     before = client.get_run(ids["newer"]).info.end_time
     result = apply_and_report(capsys, EXPERIMENT, project, _lineage(ids))
     after = client.get_run(ids["newer"]).info
     golden.check(
-        result={**result, "status_after": after.status, "end_time_later_than_before": after.end_time > before}
+        result={**result, "status_after": after.status, "end_time_unchanged": after.end_time == before}
     )
 
 
-def test_apply_run_active_in_fluent_hits_the_guard(tracking_store, golden, capsys):
+def test_apply_tags_the_run_active_in_fluent_and_leaves_it_active(tracking_store, golden, capsys):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     active = mlflow.start_run(run_id=ids["newer"])
     result = apply_and_report(capsys, EXPERIMENT, project, _lineage(ids))
-    golden.check(result={**result, "active_before": active})
+    golden.check(result={**result, "active_before": active, "active_after": mlflow.active_run()})
 
 
-def test_apply_other_fluent_run_active_hits_the_guard(tracking_store, golden, capsys):
+def test_apply_with_another_fluent_run_active_tags_the_found_run(tracking_store, golden, capsys):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     active = mlflow.start_run(run_id=ids["hpo-sweep"])
     result = apply_and_report(capsys, EXPERIMENT, project, _lineage(ids))
-    golden.check(result={**result, "active_before": active})
+    golden.check(result={**result, "active_before": active, "active_after": mlflow.active_run()})
 
 
-def test_apply_active_experiment_set_to_another_hits_the_guard(tracking_store, golden, capsys):
+def test_apply_with_the_active_experiment_set_to_another_tags_the_found_run(tracking_store, golden, capsys):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     mlflow.set_experiment("hpo")
     golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))
@@ -346,19 +362,7 @@ def test_apply_oversized_lineage_value(tracking_store, golden, capsys):
     golden.check(result=apply_and_report(capsys, EXPERIMENT, project, lineage))
 
 
-def test_apply_full_data_tag_write_failure_ends_the_run_failed(tracking_store, golden, capsys, store_faults):
-    project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
-    store_faults.fail("set_tag", calls=1, match=lambda run_id, tag: tag.key == "code.trained_on_full_data")
-    golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))
-
-
-def test_apply_lineage_tags_write_failure_ends_the_run_failed(tracking_store, golden, capsys, store_faults):
+def test_apply_batch_write_failure_leaves_the_run_untouched(tracking_store, golden, capsys, store_faults):
     project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
     store_faults.fail("log_batch", calls=1)
-    golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))
-
-
-def test_apply_resume_failure_leaves_the_run_as_it_was(tracking_store, golden, capsys, store_faults):
-    project, ids = _arrange(tracking_store.client, tracking_store.tmp_path, TWO_RUNS)
-    store_faults.fail("update_run_info", calls=1)
     golden.check(result=apply_and_report(capsys, EXPERIMENT, project, _lineage(ids)))

@@ -23,6 +23,8 @@ from _support_child_run import (
 )
 from scenario_support import skip_where_tag_values_are_capped
 
+from infrastructure.tracking.mlflow import runs
+
 
 # -- happy path ----------------------------------------------------------------------------------
 def test_happy_path_yields_none_and_ends_the_child_finished(tracking_store, golden):
@@ -66,8 +68,8 @@ def test_missing_parent_without_experiment_name_falls_back_to_an_independent_run
 
 @pytest.mark.parametrize(
     "parent_run_id",
-    ["not-a-run-id", "", 'it\'s "quoted"'],
-    ids=["not-a-run-id", "empty", "quotes"],
+    ["not-a-run-id", 'it\'s "quoted"'],
+    ids=["not-a-run-id", "quotes"],
 )
 def test_malformed_parent_id_without_experiment_name_falls_back_to_an_independent_run(
     tracking_store, golden, parent_run_id
@@ -174,7 +176,8 @@ def test_independent_run_with_env_experiment_name_of_a_missing_experiment(
         pytest.param(
             {"count": 5},
             marks=pytest.mark.golden_budget_differs_on(
-                "server", "postgres",
+                "server",
+                "postgres",
                 reason="the REST store rejects an int tag value: create without tags, then set_tag",
             ),
         ),
@@ -272,24 +275,20 @@ def test_azure_missing_parent_with_experiment_name(tracking_store, golden):
     golden.check(result=run_child(golden, MISSING_RUN_ID, "4", experiment_name="named"))
 
 
-# -- parent_run_id=None (unsupported; TypeError from log slicing) --------------------------------
-def test_none_parent_without_experiment_raises_type_error_before_any_run(tracking_store, golden):
+# -- a missing parent (None or empty): ValueError at the call, before any store call -----------
+@pytest.mark.parametrize("parent_run_id", [None, ""], ids=["none", "empty"])
+def test_missing_parent_raises_value_error_before_any_store_call(tracking_store, golden, parent_run_id):
     arrange(tracking_store.client)
-    golden.check(result=run_child(golden, None, "1"))
+    golden.check(
+        result=run_child(golden, parent_run_id, "1", experiment_name="named", additional_tags={"x": "y"})
+    )
 
 
-def test_none_parent_with_experiment_name_diverts_into_f2_then_f3(tracking_store, golden):
+@pytest.mark.parametrize("parent_run_id", [None, ""], ids=["none", "empty"])
+def test_missing_parent_tuple_shape_raises_value_error_before_any_store_call(
+    tracking_store, golden, parent_run_id
+):
     arrange(tracking_store.client)
-    golden.check(result=run_child(golden, None, "1", experiment_name="named", additional_tags={"extra": "x"}))
-
-
-def test_none_parent_with_active_run_diverts_into_f2_then_f3_raises_at_entry(tracking_store, golden):
-    arrange(tracking_store.client)
-    start_live_run(tracking_store.client)
-    golden.check(result=run_child(golden, None, "1"))
-
-
-def test_none_parent_on_azure_sets_azure_tags_one_by_one(tracking_store, golden):
-    arrange(tracking_store.client)
-    tracking_store.use_azureml()
-    golden.check(result=run_child(golden, None, "1", experiment_name="named"))
+    with golden.catch_error():
+        runs.create_child_run(parent_run_id, "1", experiment_name="named", return_tuple=True)
+    golden.check()

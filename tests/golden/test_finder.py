@@ -1,7 +1,8 @@
 """Golden scenarios: the run finder (legacy-support §3, §10.1-2, §12.1-4).
 
 find_mlflow_run: each strategy P1-P7 hit and miss, strict mode (argument and config), the
-experiment lookup, unescaped quotes in filter strings. find_run_by_trial_id: its OR filter.
+experiment lookup, quoted filter values. find_run_by_trial_id: the newest
+uninterrupted run of a trial.
 Every scenario leaves older runs in the store and shows they are untouched.
 """
 
@@ -14,13 +15,15 @@ from typing import Any
 
 import pytest
 from _support_legacy_support import UNKNOWN_RUN_ID, make_run, report
-from scenario_support import make_config_dir
+from scenario_support import index_path, make_config_dir
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
 from infrastructure.tracking.mlflow.finder import find_mlflow_run, find_run_by_trial_id
+from infrastructure.tracking.mlflow.index import update_mlflow_index
 from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
+from training.execution.mlflow_setup import create_training_mlflow_run
 
 EXPERIMENT = "train"
 FINAL_CONTEXT = NamingContext("final_training", "deberta", "local", spec_fp="spec01", exec_fp="exec02")
@@ -86,8 +89,29 @@ def test_metadata_json_mlflow_info_key_selects_its_run(tracking_store, golden):
     golden.check(result=_find_by_metadata(tracking_store, "mlflow_info", "older"))
 
 
-def test_metadata_json_mlflow_key_written_by_trackers_is_ignored(tracking_store, golden):
+def test_metadata_json_mlflow_key_written_by_trackers_selects_its_run(tracking_store, golden):
     golden.check(result=_find_by_metadata(tracking_store, "mlflow", "older"))
+
+
+def test_metadata_json_mlflow_key_wins_over_the_old_mlflow_info_key(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    output_dir = _metadata(
+        tracking_store.tmp_path,
+        {"mlflow_info": {"run_id": runs["newest"]}, "mlflow": {"run_id": runs["older"]}},
+    )
+    golden.check(result=_find(output_dir=output_dir))
+
+
+def test_metadata_json_written_by_the_training_tracker_selects_its_run(tracking_store, golden):
+    """End to end: the training tracker's metadata.json finds its run, although newer runs exist."""
+    runs = _arrange(tracking_store.client)
+    output_dir = tracking_store.tmp_path / "outputs" / "final"
+    with MLflowTrainingTracker(EXPERIMENT).start_training_run(
+        "tracked", context=FINAL_CONTEXT, output_dir=output_dir
+    ) as tracked:
+        tracked_id = tracked.info.run_id
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    golden.check(result={"report": _find(output_dir=output_dir), "tracked": tracked_id})
 
 
 def test_metadata_json_run_of_another_experiment_falls_through(tracking_store, golden):
@@ -100,23 +124,71 @@ def test_metadata_json_corrupt_file_is_swallowed(tracking_store, golden):
     golden.check(result=_find(output_dir=output_dir))
 
 
-def test_metadata_json_is_read_before_the_local_index_raises(tracking_store, golden):
+def test_metadata_json_is_read_before_the_local_index(tracking_store, golden):
     golden.check(result=_find_by_metadata(tracking_store, "mlflow_info", "older", context=FINAL_CONTEXT))
 
 
 # -- P3 local_index --------------------------------------------------------------------------------
-def test_local_index_with_root_dir_raises_type_error(tracking_store, golden):
-    _arrange(tracking_store.client)
-    with golden.catch_error():
-        _find(run_key_hash=RUN_KEY_HASH, root_dir=tracking_store.tmp_path)
-    golden.check()
+# (strict=False: a config_dir would otherwise make these lookups strict, see strict mode below.)
+def _indexed_run(tracking_store: Any, experiment: str = EXPERIMENT) -> dict[str, Any]:
+    """``_arrange``; create_training_mlflow_run indexes a FINAL_CONTEXT run in ``experiment``;
+    then a ``later`` run makes the indexed one not the newest."""
+    runs = _arrange(tracking_store.client)
+    config_dir = make_config_dir(tracking_store.tmp_path)
+    indexed, _ = create_training_mlflow_run(
+        experiment, "indexed", root_dir=config_dir.parent, config_dir=config_dir, context=FINAL_CONTEXT
+    )
+    make_run(tracking_store.client, runs["experiment_id"], "later")
+    return {"indexed": indexed, "root_dir": config_dir.parent, "config_dir": config_dir}
 
 
-def test_local_index_root_derived_from_output_dir_raises_type_error(tracking_store, golden):
+def test_local_index_finds_the_run_create_training_mlflow_run_indexed(tracking_store, golden):
+    arranged = _indexed_run(tracking_store)
+    found = _find(
+        context=FINAL_CONTEXT, root_dir=arranged["root_dir"], config_dir=arranged["config_dir"], strict=False
+    )
+    golden.check(result={"report": found, "indexed": arranged["indexed"]})
+
+
+def test_local_index_entry_of_another_experiment_is_skipped(tracking_store, golden):
+    arranged = _indexed_run(tracking_store, experiment="other")
+    found = _find(
+        context=FINAL_CONTEXT, root_dir=arranged["root_dir"], config_dir=arranged["config_dir"], strict=False
+    )
+    golden.check(result={"report": found, "indexed": arranged["indexed"]})
+
+
+def test_local_index_entry_of_another_tracking_uri_is_skipped(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    config_dir = make_config_dir(tracking_store.tmp_path)
+    update_mlflow_index(
+        config_dir.parent, RUN_KEY_HASH, runs["older"], runs["experiment_id"], "http://elsewhere:5000",
+        config_dir=config_dir,
+    )  # fmt: skip
+    found = _find(run_key_hash=RUN_KEY_HASH, root_dir=config_dir.parent, config_dir=config_dir, strict=False)
+    golden.check(result=found)
+
+
+def test_local_index_corrupt_file_is_skipped(tracking_store, golden):
     _arrange(tracking_store.client)
-    with golden.catch_error():
-        _find(context=FINAL_CONTEXT, output_dir=tracking_store.tmp_path / "a" / "b")
-    golden.check()
+    config_dir = make_config_dir(tracking_store.tmp_path)
+    index_file = index_path(config_dir)
+    index_file.parent.mkdir(parents=True)
+    index_file.write_text("{not json", encoding="utf-8")
+    found = _find(run_key_hash=RUN_KEY_HASH, root_dir=config_dir.parent, config_dir=config_dir, strict=False)
+    golden.check(result=found)
+
+
+def test_local_index_without_an_index_file_falls_through_and_creates_no_folder(tracking_store, golden):
+    _arrange(tracking_store.client)
+    root = tracking_store.tmp_path / "root"
+    found = _find(run_key_hash=RUN_KEY_HASH, root_dir=root)
+    golden.check(result={"report": found, "root_created": root.exists()})
+
+
+def test_local_index_root_derived_from_output_dir_without_an_entry_falls_through(tracking_store, golden):
+    _arrange(tracking_store.client)
+    golden.check(result=_find(context=FINAL_CONTEXT, output_dir=tracking_store.tmp_path / "a" / "b"))
 
 
 def test_local_index_incomplete_context_raises_the_run_key_value_error(tracking_store, golden):
@@ -141,12 +213,30 @@ def test_tag_run_key_hash_explicit_hash_finds_the_tagged_run(tracking_store, gol
     golden.check(result={"report": _find(run_key_hash=RUN_KEY_HASH), "tagged": tagged})
 
 
-def test_tag_run_key_hash_two_tagged_runs_backend_order_gives_the_newest(tracking_store, golden):
+def test_tag_run_key_hash_two_tagged_runs_gives_the_newest(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     for name in ("tagged-first", "tagged-second"):
         make_run(tracking_store.client, runs["experiment_id"], name, tags={"code.run_key_hash": RUN_KEY_HASH})
     make_run(tracking_store.client, runs["experiment_id"], "later")
     golden.check(result=_find(run_key_hash=RUN_KEY_HASH))
+
+
+#: A start time after every clock-made run: runs created with it are the newest, and tie.
+TIED = 4_000_000_000_000
+
+
+def _tied_runs(client: Any, experiment_id: str, tags: dict[str, str] | None = None) -> dict[str, str]:
+    """``b-tied`` then ``a-tied``, started in the same millisecond (the newest runs)."""
+    return {
+        name: make_run(client, experiment_id, name, tags=tags, start_time=TIED)
+        for name in ("b-tied", "a-tied")
+    }
+
+
+def test_tag_run_key_hash_runs_started_together_go_by_run_name(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tied = _tied_runs(tracking_store.client, runs["experiment_id"], {"code.run_key_hash": RUN_KEY_HASH})
+    golden.check(result={"report": _find(run_key_hash=RUN_KEY_HASH), **tied})
 
 
 def test_tag_run_key_hash_derived_from_the_context(tracking_store, golden):
@@ -211,6 +301,12 @@ def test_tag_context_finds_a_training_tracker_run_that_the_hash_search_misses(tr
         pass
     make_run(tracking_store.client, runs["experiment_id"], "later")
     golden.check(result=_find(context=FINAL_CONTEXT))
+
+
+def test_tag_context_runs_started_together_go_by_run_name(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tied = _tied_runs(tracking_store.client, runs["experiment_id"], build_mlflow_tags(context=FINAL_CONTEXT))
+    golden.check(result={"report": _find(context=FINAL_CONTEXT), **tied})
 
 
 def test_tag_context_with_a_stage_never_matches_tracker_tags(tracking_store, golden):
@@ -284,6 +380,12 @@ def test_most_recent_fallback_orders_by_start_time_not_creation(tracking_store, 
     golden.check(result=_find())
 
 
+def test_most_recent_fallback_runs_started_together_go_by_run_name(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    tied = _tied_runs(tracking_store.client, runs["experiment_id"])
+    golden.check(result={"report": _find(), **tied})
+
+
 def test_miss_in_an_empty_experiment_lists_all_seven_strategies(tracking_store, golden):
     _arrange(tracking_store.client)
     tracking_store.client.create_experiment("empty")
@@ -304,14 +406,31 @@ def test_strict_true_miss_raises_value_error(tracking_store, golden):
 
 
 @pytest.mark.parametrize(
-    "run_finder",
-    [{"strict_mode_default": True}, {"strict": True}],
-    ids=["strict_mode_default", "strict_key"],
+    "mlflow_cfg",
+    [
+        {"run_finder": {"strict_mode_default": True}},
+        {"run_finder": {"strict_mode_default": False}},
+        {"run_finder": {"strict": False}},
+        None,
+    ],
+    ids=["true", "false", "only_an_unknown_strict_key", "no_mlflow_yaml"],
 )
-def test_strict_none_with_config_dir_never_enables_strict(tracking_store, golden, run_finder):
+def test_strict_none_follows_the_config_strict_mode_default(tracking_store, golden, mlflow_cfg):
+    """strict=None takes run_finder.strict_mode_default; the config loader's default is True."""
     _arrange(tracking_store.client)
-    config_dir = make_config_dir(tracking_store.tmp_path, mlflow_cfg={"run_finder": run_finder})
-    golden.check(result=_find(config_dir=config_dir))
+    config_dir = make_config_dir(tracking_store.tmp_path, mlflow_cfg=mlflow_cfg)
+    result = None
+    with golden.catch_error():
+        result = _find(config_dir=config_dir)
+    golden.check(result=result)
+
+
+def test_strict_false_explicit_overrides_the_config(tracking_store, golden):
+    _arrange(tracking_store.client)
+    config_dir = make_config_dir(
+        tracking_store.tmp_path, mlflow_cfg={"run_finder": {"strict_mode_default": True}}
+    )
+    golden.check(result=_find(config_dir=config_dir, strict=False))
 
 
 def test_strict_false_explicit_tries_every_strategy(tracking_store, golden):
@@ -351,21 +470,19 @@ def test_search_errors_are_swallowed_strategy_by_strategy(tracking_store, golden
 
 
 # -- quotes in filter values (legacy-support §12.1) ------------------------------------------------
-def test_quote_in_run_key_hash_breaks_the_tag_search_which_is_swallowed(tracking_store, golden):
+def test_quote_in_run_key_hash_finds_the_tagged_run(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": "it's"})
     golden.check(result=_find(run_key_hash="it's"))
 
 
-def test_quote_in_run_key_hash_strict_raises_the_strict_miss(tracking_store, golden):
+def test_quote_in_run_key_hash_strict_finds_the_tagged_run(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     make_run(tracking_store.client, runs["experiment_id"], "tagged", tags={"code.run_key_hash": "it's"})
-    with golden.catch_error():
-        _find(run_key_hash="it's", strict=True)
-    golden.check()
+    golden.check(result=_find(run_key_hash="it's", strict=True))
 
 
-def test_quote_in_context_model_breaks_the_context_search_which_is_swallowed(tracking_store, golden):
+def test_quote_in_context_model_finds_the_context_tagged_run(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     quoted = NamingContext("final_training", "bert's", "local", spec_fp="spec01", exec_fp="exec02")
     make_run(
@@ -375,26 +492,99 @@ def test_quote_in_context_model_breaks_the_context_search_which_is_swallowed(tra
     golden.check(result=_find(context=quoted))
 
 
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"run_key_hash": 'it\'s "x"'},
+        {"context": NamingContext("final_training", 'it\'s "x"', "local", spec_fp="s", exec_fp="e")},
+        {
+            "context": SimpleNamespace(
+                stage=None, model="", environment="", spec_fp=None, variant=1, run_name="a'\""
+            )
+        },
+    ],
+    ids=["run_key_hash", "context_model", "context_run_name"],
+)
+def test_both_quote_kinds_in_a_filter_value_raise_before_any_store_call(tracking_store, golden, kwargs):
+    _arrange(tracking_store.client)
+    with golden.catch_error():
+        _find(**kwargs)
+    golden.check()
+
+
 # -- find_run_by_trial_id --------------------------------------------------------------------------
-def _trial_runs(client: Any) -> None:
+def _trial_runs(client: Any) -> dict[str, str]:
+    """``trial-3`` (older), then ``trial-3-interrupted`` (newer, tagged interrupted)."""
     experiment_id = client.create_experiment(EXPERIMENT)
-    make_run(client, experiment_id, "trial-3", tags={"code.trial_id": "trial_3"})
-    make_run(
-        client,
-        experiment_id,
-        "trial-3-interrupted",
-        tags={"code.trial_id": "trial_3", "code.interrupted": "true"},
+    return {
+        "experiment_id": experiment_id,
+        "trial-3": make_run(client, experiment_id, "trial-3", tags={"code.trial_id": "trial_3"}),
+        "trial-3-interrupted": make_run(
+            client,
+            experiment_id,
+            "trial-3-interrupted",
+            tags={"code.trial_id": "trial_3", "code.interrupted": "true"},
+        ),
+    }
+
+
+def test_trial_id_with_experiment_name_finds_the_newest_uninterrupted_run(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    golden.check(
+        result={"report": report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT)), **runs}
     )
 
 
-def test_trial_id_with_experiment_name_the_or_filter_is_a_search_failure(tracking_store, golden):
-    _trial_runs(tracking_store.client)
+def test_trial_id_without_experiment_name_searches_every_experiment(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    golden.check(result={"report": report(find_run_by_trial_id("trial_3")), **runs})
+
+
+def test_trial_id_without_experiment_name_skips_an_experiment_whose_search_fails(
+    tracking_store, golden, store_faults
+):
+    runs = _trial_runs(tracking_store.client)
+    store_faults.fail("search_runs", calls=1)  # the first experiment by name: Default
+    golden.check(result={"report": report(find_run_by_trial_id("trial_3")), **runs})
+
+
+def test_trial_id_without_experiment_name_takes_the_first_experiment_by_name(tracking_store, golden):
+    client = tracking_store.client
+    later_by_name = make_run(client, client.create_experiment("b-trials"), "b", tags={"code.trial_id": "t"})
+    first_by_name = make_run(client, client.create_experiment("a-trials"), "a", tags={"code.trial_id": "t"})
+    found = report(find_run_by_trial_id("t"))
+    golden.check(result={"report": found, "a-trials": first_by_name, "b-trials": later_by_name})
+
+
+def test_trial_id_runs_started_together_go_by_run_name(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    tied = _tied_runs(tracking_store.client, runs["experiment_id"], {"code.trial_id": "trial_3"})
+    golden.check(
+        result={"report": report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT)), **tied}
+    )
+
+
+def test_trial_id_interrupted_other_than_true_counts_as_uninterrupted(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    newest = make_run(
+        tracking_store.client,
+        runs["experiment_id"],
+        "trial-3-resumed",
+        tags={"code.trial_id": "trial_3", "code.interrupted": "false"},
+    )
+    found = report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT))
+    golden.check(result={"report": found, "trial-3-resumed": newest})
+
+
+def test_trial_id_with_only_interrupted_runs_is_a_miss(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    tracking_store.client.delete_run(runs["trial-3"])
     golden.check(result=report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT)))
 
 
-def test_trial_id_without_experiment_name_always_misses(tracking_store, golden):
+def test_trial_id_of_another_trial_is_not_found(tracking_store, golden):
     _trial_runs(tracking_store.client)
-    golden.check(result=report(find_run_by_trial_id("trial_3")))
+    golden.check(result=report(find_run_by_trial_id("trial_30")))
 
 
 def test_trial_id_unknown_experiment_is_reported(tracking_store, golden):
@@ -408,6 +598,17 @@ def test_trial_id_config_dir_is_unused(tracking_store, golden):
     golden.check(result=report(find_run_by_trial_id("trial_3", config_dir=config_dir)))
 
 
-def test_trial_id_with_a_quote_and_experiment_name_is_a_search_failure(tracking_store, golden):
+def test_trial_id_with_a_quote_finds_its_run(tracking_store, golden):
+    runs = _trial_runs(tracking_store.client)
+    quoted = make_run(
+        tracking_store.client, runs["experiment_id"], "quoted", tags={"code.trial_id": "trial_'3"}
+    )
+    found = report(find_run_by_trial_id("trial_'3", experiment_name=EXPERIMENT))
+    golden.check(result={"report": found, "quoted": quoted})
+
+
+def test_trial_id_with_both_quote_kinds_raises_before_any_store_call(tracking_store, golden):
     _trial_runs(tracking_store.client)
-    golden.check(result=report(find_run_by_trial_id("trial_'3", experiment_name=EXPERIMENT)))
+    with golden.catch_error():
+        find_run_by_trial_id("trial_'\"3", experiment_name=EXPERIMENT)
+    golden.check()

@@ -186,8 +186,15 @@ def test_create_training_mlflow_run_seeded(tracking_store, golden, capsys, seed)
     elif index_choice != "all":
         index_args[index_choice.removeprefix("no_")] = None
     case = _case(
-        store, run_name, tags_case, run_id=run_id_choice, create_as_child=create_as_child,
-        trial_number=trial_number, fold_idx=fold_idx, tracking_uri=uri_choice, index=index_choice,
+        store,
+        run_name,
+        tags_case,
+        run_id=run_id_choice,
+        create_as_child=create_as_child,
+        trial_number=trial_number,
+        fold_idx=fold_idx,
+        tracking_uri=uri_choice,
+        index=index_choice,
         context=context_name,
     )
     _check_call(

@@ -1,8 +1,9 @@
 """Golden scenarios: reusable query patterns (legacy-support §4).
 
-query_runs_by_tags (one search call, FINISHED filter, required tags, truncation before
-filtering, backend order, errors), find_best_run_by_metric (max/min, ties, NaN, none) and
-group_runs_by_variant (default group, custom tag, order).
+query_runs_by_tags (one search call whose filter holds the caller's filter, the required tags
+and FINISHED; max_results counts matches; newest first, ties by run name; quoted values; errors),
+find_best_run_by_metric (max/min, ties, NaN, none) and group_runs_by_variant (default group,
+custom tag, order).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def test_query_filter_string_is_passed_to_the_search(tracking_store, golden):
     golden.check(result=found)
 
 
-def test_query_max_results_truncates_before_filtering(tracking_store, golden):
+def test_query_max_results_counts_only_matching_runs(tracking_store, golden):
     experiment_id = _experiment(tracking_store.client)
     _tagged_runs(tracking_store.client, experiment_id)
     make_run(tracking_store.client, experiment_id, "newest-running", status=None)
@@ -89,13 +90,36 @@ def test_query_max_results_truncates_before_filtering(tracking_store, golden):
     golden.check(result=found)
 
 
-def test_query_spans_several_experiments_in_backend_order(tracking_store, golden):
+def test_query_spans_several_experiments_newest_first(tracking_store, golden):
     first = _experiment(tracking_store.client, "first")
     second = _experiment(tracking_store.client, "second")
     make_run(tracking_store.client, first, "first-old")
     make_run(tracking_store.client, second, "second-mid")
     make_run(tracking_store.client, first, "first-new")
     golden.check(result=query_runs_by_tags(tracking_store.client, [first, second], {}))
+
+
+def test_query_required_tag_value_with_a_quote_finds_its_run(tracking_store, golden):
+    experiment_id = _experiment(tracking_store.client)
+    _tagged_runs(tracking_store.client, experiment_id)
+    make_run(tracking_store.client, experiment_id, "quoted-model", tags={"code.model": "bert's"})
+    golden.check(result=query_runs_by_tags(tracking_store.client, [experiment_id], {"code.model": "bert's"}))
+
+
+def test_query_required_tag_value_with_both_quote_kinds_raises_before_the_search(tracking_store, golden):
+    experiment_id = _experiment(tracking_store.client)
+    _tagged_runs(tracking_store.client, experiment_id)
+    with golden.catch_error():
+        query_runs_by_tags(tracking_store.client, [experiment_id], {"code.model": 'it\'s "x"'})
+    golden.check()
+
+
+def test_query_runs_started_together_go_by_run_name(tracking_store, golden):
+    experiment_id = _experiment(tracking_store.client)
+    _tagged_runs(tracking_store.client, experiment_id)
+    for name in ("b-tied", "a-tied", "c-tied"):
+        make_run(tracking_store.client, experiment_id, name, tags={"code.stage": "hpo"}, start_time=1_000)
+    golden.check(result=query_runs_by_tags(tracking_store.client, [experiment_id], {"code.stage": "hpo"}))
 
 
 def test_query_search_error_propagates(tracking_store, golden):

@@ -64,7 +64,7 @@ def test_create_run_safe_parent_argument_overrides_caller_parent_tag(tracking_st
     )
 
 
-def test_create_run_safe_empty_parent_adds_no_parent_tag(tracking_store, golden):
+def test_create_run_safe_empty_parent_returns_none_without_a_store_call(tracking_store, golden):
     known = arrange(tracking_store.client)
     golden.check(
         result=create_run_safe_outcome(
@@ -73,7 +73,7 @@ def test_create_run_safe_empty_parent_adds_no_parent_tag(tracking_store, golden)
     )
 
 
-def test_create_run_safe_empty_parent_keeps_caller_parent_tag(tracking_store, golden):
+def test_create_run_safe_empty_parent_with_a_caller_parent_tag_returns_none(tracking_store, golden):
     known = arrange(tracking_store.client)
     tags = {PARENT_TAG: known.pre_run_id}
     golden.check(

@@ -32,6 +32,15 @@ def _parent(tracking_store: Any, experiment: str = "hpo") -> str:
     return parent_run(tracking_store.client, existing_experiment(tracking_store.client, experiment))
 
 
+# -- a missing parent -------------------------------------------------------------------------------
+@pytest.mark.parametrize("parent_run_id", [None, ""], ids=["none", "empty"])
+def test_missing_parent_raises_value_error_before_any_store_call(
+    tracking_store, golden, capsys, parent_run_id
+):
+    existing_experiment(tracking_store.client, "hpo")
+    golden.check(result=_ctc(golden, capsys, "hpo", "trial_1", parent_run_id, trial_number=1))
+
+
 # -- experiment resolution ---------------------------------------------------------------------------
 def test_parent_experiment_used_with_azure_tags_on_local_uri(tracking_store, golden, capsys):
     parent = _parent(tracking_store)

@@ -146,15 +146,14 @@ def test_create_as_child_unknown_parent_and_missing_experiment_raises(tracking_s
     golden.check(result={**outcome, "printed": printed_canonical(capsys)})
 
 
-def test_create_as_child_without_parent_goes_standalone(tracking_store, golden, capsys):
+@pytest.mark.parametrize("parent_run_id", [None, ""], ids=["none", "empty"])
+def test_create_as_child_without_parent_raises_value_error_before_any_store_call(
+    tracking_store, golden, capsys, parent_run_id
+):
     existing_experiment(tracking_store.client, "train")
-    outcome = _ctm(golden, "train", "solo", trial_number=4, fold_idx=0, create_as_child=True)
-    golden.check(result={**outcome, "printed": printed_canonical(capsys)})
-
-
-def test_create_as_child_with_empty_parent_goes_standalone(tracking_store, golden, capsys):
-    existing_experiment(tracking_store.client, "train")
-    outcome = _ctm(golden, "train", "solo", parent_run_id="", trial_number=4, create_as_child=True)
+    outcome = _ctm(
+        golden, "train", "solo", parent_run_id=parent_run_id, trial_number=4, fold_idx=0, create_as_child=True
+    )
     golden.check(result={**outcome, "printed": printed_canonical(capsys)})
 
 

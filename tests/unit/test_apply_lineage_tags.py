@@ -15,6 +15,7 @@ from mlflow.tracking import MlflowClient
 from pytest_mock import MockerFixture
 
 from infrastructure.naming.context import NamingContext
+from training.execution.mlflow_setup import create_training_mlflow_run
 from training.execution.tags import apply_lineage_tags
 
 LINEAGE: Dict[str, Any] = {
@@ -64,7 +65,7 @@ def stored(client: MlflowClient, run_id: str) -> Run:
     return client.get_run(run_id)
 
 
-def test_newest_run_gets_trained_and_lineage_tags_and_ends_finished(
+def test_newest_run_gets_trained_and_lineage_tags_and_stays_running(
     client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     make_run(client, experiment_id)
@@ -76,8 +77,8 @@ def test_newest_run_gets_trained_and_lineage_tags_and_ends_finished(
         "code.trained_on_full_data": "true",
         **FULL_LINEAGE_TAGS,
     }
-    assert run.info.status == "FINISHED"
-    assert run.info.end_time is not None
+    assert run.info.status == "RUNNING"
+    assert run.info.end_time is None
     assert capsys.readouterr().out == (
         f"✓ Set lineage tags in MLflow run {run_id[:12]}...\n   Lineage: {list(FULL_LINEAGE_TAGS)}\n"
     )
@@ -120,7 +121,7 @@ def test_registry_override_moves_the_trained_key_but_not_the_message(
     assert "code.trained_on_full_data tag" in capsys.readouterr().out
 
 
-def test_registry_error_inside_the_resumed_run_ends_it_failed(
+def test_registry_error_leaves_the_run_untouched(
     client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     dirs["config_dir"].mkdir()
@@ -128,25 +129,32 @@ def test_registry_error_inside_the_resumed_run_ends_it_failed(
     run_id = make_run(client, experiment_id)
     apply_lineage_tags("final", None, lineage=dict(LINEAGE), **dirs)
     run = stored(client, run_id)
-    assert run.info.status == "FAILED"
+    assert (run.info.status, run.info.end_time) == ("RUNNING", None)
     assert run.data.tags == {"mlflow.runName": "final"}
     assert capsys.readouterr().out.startswith("⚠ Could not set MLflow tags: ")
 
 
-def test_context_with_a_root_hits_the_finder_type_error_and_tags_nothing(
-    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+def test_tags_are_written_in_one_batch_through_the_client(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], mocker: MockerFixture
 ) -> None:
     run_id = make_run(client, experiment_id)
-    apply_lineage_tags("final", CONTEXT, lineage=dict(LINEAGE), **dirs)
-    captured = capsys.readouterr()
-    assert captured.out == (
-        "⚠ Could not set MLflow tags: find_in_mlflow_index() got an unexpected keyword argument "
-        "'experiment_name'\n"
+    batch = mocker.spy(MlflowClient, "log_batch")
+    apply_lineage_tags("final", None, lineage={**LINEAGE, "hpo_refit_run_id": 7}, **dirs)
+    batch.assert_called_once()
+    assert stored(client, run_id).data.tags["code.lineage.hpo_refit_run_id"] == "7"
+
+
+def test_context_finds_the_run_create_training_mlflow_run_indexed(
+    client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    indexed, _ = create_training_mlflow_run(
+        "final", "indexed", root_dir=dirs["root_dir"], config_dir=dirs["config_dir"], context=CONTEXT
     )
-    assert captured.err.startswith("Traceback (most recent call last):")
-    assert "TypeError: find_in_mlflow_index() got an unexpected keyword argument" in captured.err
-    run = stored(client, run_id)
-    assert (run.info.status, run.data.tags) == ("RUNNING", {"mlflow.runName": "final"})
+    newer = make_run(client, experiment_id)
+    apply_lineage_tags("final", CONTEXT, lineage=dict(LINEAGE), **dirs)
+    assert capsys.readouterr().out.startswith(f"✓ Set lineage tags in MLflow run {indexed[:12]}...")
+    assert stored(client, indexed).data.tags["code.trained_on_full_data"] == "true"
+    assert "code.trained_on_full_data" not in stored(client, newer).data.tags
 
 
 def test_context_run_is_found_through_metadata_json(
@@ -196,7 +204,7 @@ def fail_first_searches(mocker: MockerFixture, failures: int) -> None:
             1,
             "✓ Found MLflow run via direct query: {short}...\n"
             "✓ Set code.trained_on_full_data tag in MLflow run {short}...\n",
-            "FINISHED",
+            "RUNNING",
         ),
         (
             2,
@@ -225,11 +233,12 @@ def test_direct_query_after_failed_finder_searches(
     assert stored(client, run_id).info.status == status
 
 
-def test_active_fluent_run_makes_the_resume_fail_into_the_guard(
+def test_an_active_fluent_run_does_not_matter(
     client: MlflowClient, experiment_id: str, dirs: Dict[str, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = make_run(client, experiment_id)
-    with mlflow.start_run(experiment_id="0"):
+    with mlflow.start_run(experiment_id="0") as active:
         apply_lineage_tags("final", None, lineage={}, **dirs)
-    assert capsys.readouterr().out.startswith("⚠ Could not set MLflow tags: Run with UUID")
-    assert stored(client, target).data.tags == {"mlflow.runName": "final"}
+        assert mlflow.active_run().info.run_id == active.info.run_id  # type: ignore[union-attr]
+    assert capsys.readouterr().out.startswith("✓ Set code.trained_on_full_data tag")
+    assert stored(client, target).data.tags["code.trained_on_full_data"] == "true"

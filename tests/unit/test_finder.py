@@ -19,9 +19,9 @@ from infrastructure.tracking.mlflow.finder import (
     STRATEGY_DIRECT_QUERY,
     find_mlflow_run,
 )
+from infrastructure.tracking.mlflow.index import get_mlflow_index_path, update_mlflow_index
 from infrastructure.tracking.mlflow.types import RunLookupReport
 
-INDEX_TYPE_ERROR = "find_in_mlflow_index() got an unexpected keyword argument 'experiment_name'"
 DIRECT_QUERY_ATTEMPTED = [*ALL_STRATEGIES, STRATEGY_DIRECT_QUERY]
 HPO_CONTEXT = NamingContext(process_type="hpo", model="bert", environment="local", trial_id="trial_1")
 
@@ -87,35 +87,78 @@ def test_metadata_json_mlflow_info_run_id_is_found(
     assert (report.run_id, report.strategy_used) == (run_id, "metadata_json")
 
 
-def test_metadata_json_in_the_trackers_mlflow_format_never_matches(
+def test_metadata_json_in_the_trackers_mlflow_format_is_found(
     client: MlflowClient, experiment_id: str, tmp_path: Path
 ) -> None:
     run_id = make_run(client, experiment_id)
-    newest = make_run(client, experiment_id)
+    make_run(client, experiment_id)
     write_metadata(tmp_path / "out", {"mlflow": {"run_id": run_id}})
     report = find_mlflow_run("exp", output_dir=tmp_path / "out")
+    assert (report.run_id, report.strategy_used) == (run_id, "metadata_json")
+
+
+def test_metadata_json_mlflow_key_wins_over_mlflow_info(
+    client: MlflowClient, experiment_id: str, tmp_path: Path
+) -> None:
+    run_id = make_run(client, experiment_id)
+    other = make_run(client, experiment_id)
+    write_metadata(tmp_path / "out", {"mlflow_info": {"run_id": other}, "mlflow": {"run_id": run_id}})
+    report = find_mlflow_run("exp", output_dir=tmp_path / "out")
+    assert (report.run_id, report.strategy_used) == (run_id, "metadata_json")
+
+
+# --- P3: the local index -----------------------------------------------------------------------
+
+
+def _index(root: Path, run_key_hash: str, run_id: str, experiment_id: str, uri: str) -> None:
+    update_mlflow_index(root, run_key_hash, run_id, experiment_id, uri)
+
+
+def test_index_entry_of_this_uri_and_experiment_is_found(
+    client: MlflowClient, experiment_id: str, local_mlflow: str, tmp_path: Path
+) -> None:
+    indexed = make_run(client, experiment_id)
+    make_run(client, experiment_id)  # newer: would win P7
+    _index(tmp_path, "a" * 64, indexed, experiment_id, local_mlflow)
+    report = find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
+    assert (report.run_id, report.strategy_used) == (indexed, "local_index")
+
+
+def test_index_root_is_derived_from_the_output_dir(
+    client: MlflowClient, experiment_id: str, local_mlflow: str, tmp_path: Path
+) -> None:
+    indexed = make_run(client, experiment_id)
+    make_run(client, experiment_id)
+    _index(tmp_path, "a" * 64, indexed, experiment_id, local_mlflow)
+    report = find_mlflow_run("exp", run_key_hash="a" * 64, output_dir=tmp_path / "a" / "b" / "c" / "d" / "e")
+    assert (report.run_id, report.strategy_used) == (indexed, "local_index")
+
+
+@pytest.mark.parametrize("mismatch", ["experiment", "tracking_uri"])
+def test_index_entry_of_another_experiment_or_uri_is_skipped(
+    client: MlflowClient, experiment_id: str, local_mlflow: str, tmp_path: Path, mismatch: str
+) -> None:
+    indexed = make_run(client, experiment_id)
+    newest = make_run(client, experiment_id)
+    other = {"experiment": ("999", local_mlflow), "tracking_uri": (experiment_id, "http://elsewhere:5000")}
+    _index(tmp_path, "a" * 64, indexed, *other[mismatch])
+    report = find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
     assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
 
 
-# --- P3: the index lookup defect --------------------------------------------------------------
-
-
-def test_hash_with_root_dir_raises_the_index_type_error(experiment_id: str, tmp_path: Path) -> None:
-    with pytest.raises(TypeError) as excinfo:
-        find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
-    assert str(excinfo.value) == INDEX_TYPE_ERROR
-
-
-def test_context_with_output_dir_derives_a_root_and_raises_the_index_type_error(
-    experiment_id: str, tmp_path: Path
+def test_corrupt_index_is_skipped_with_a_warning(
+    client: MlflowClient, experiment_id: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'experiment_name'"):
-        find_mlflow_run("exp", context=HPO_CONTEXT, output_dir=tmp_path / "a" / "b" / "c" / "d" / "e" / "f")
+    newest = make_run(client, experiment_id)
+    get_mlflow_index_path(tmp_path).write_text("{oops", encoding="utf-8")
+    report = find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+    assert "Local index lookup failed" in caplog.text
 
 
-def test_shallow_output_dir_still_derives_a_root(experiment_id: str) -> None:
-    with pytest.raises(TypeError, match="unexpected keyword argument 'experiment_name'"):
-        find_mlflow_run("exp", context=HPO_CONTEXT, output_dir=Path("out"))
+def test_index_lookup_creates_no_folder(experiment_id: str, tmp_path: Path) -> None:
+    find_mlflow_run("exp", context=HPO_CONTEXT, root_dir=tmp_path / "root")
+    assert not (tmp_path / "root").exists()
 
 
 def test_incomplete_context_raises_the_run_key_value_error(experiment_id: str) -> None:
@@ -134,12 +177,28 @@ def test_run_key_hash_tag_is_found_without_a_root(client: MlflowClient, experime
     assert (report.run_id, report.strategy_used) == (run_id, "tag_run_key_hash")
 
 
-def test_quote_in_the_hash_breaks_the_filter_and_is_swallowed(
-    client: MlflowClient, experiment_id: str
-) -> None:
-    newest = make_run(client, experiment_id, {"code.run_key_hash": "it's"})
+def test_quote_in_the_hash_is_quoted_and_finds_the_run(client: MlflowClient, experiment_id: str) -> None:
+    tagged = make_run(client, experiment_id, {"code.run_key_hash": "it's"})
+    make_run(client, experiment_id)
     report = find_mlflow_run("exp", run_key_hash="it's")
-    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+    assert (report.run_id, report.strategy_used) == (tagged, "tag_run_key_hash")
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"run_key_hash": 'it\'s "x"'},
+        {"context": NamingContext("final_training", 'it\'s "x"', "local", spec_fp="s", exec_fp="e")},
+    ],
+    ids=["hash", "context"],
+)
+def test_inexpressible_filter_value_raises_before_any_store_call(
+    local_mlflow: str, mocker: MockerFixture, kwargs: Dict[str, Any]
+) -> None:
+    spy = mocker.spy(MlflowClient, "__init__")
+    with pytest.raises(ValueError, match="cannot express"):
+        find_mlflow_run("exp", **kwargs)
+    spy.assert_not_called()
 
 
 def test_context_tags_are_matched(client: MlflowClient, experiment_id: str) -> None:
@@ -212,12 +271,39 @@ def test_strict_miss_raises_and_skips_the_fallbacks(client: MlflowClient, experi
     )
 
 
-def test_config_never_enables_strict_mode(client: MlflowClient, experiment_id: str, tmp_path: Path) -> None:
+def _config_dir(tmp_path: Path, mlflow_yaml: Optional[str]) -> Path:
     config_dir = tmp_path / "config"
     config_dir.mkdir()
-    (config_dir / "mlflow.yaml").write_text("run_finder:\n  strict_mode_default: true\n", encoding="utf-8")
+    if mlflow_yaml is not None:
+        (config_dir / "mlflow.yaml").write_text(mlflow_yaml, encoding="utf-8")
+    return config_dir
+
+
+@pytest.mark.parametrize(
+    "mlflow_yaml", ["run_finder:\n  strict_mode_default: true\n", None], ids=["true", "loader-default"]
+)
+def test_config_strict_mode_default_enables_strict_mode(
+    client: MlflowClient, experiment_id: str, tmp_path: Path, mlflow_yaml: Optional[str]
+) -> None:
+    make_run(client, experiment_id)
+    with pytest.raises(ValueError, match="using strict mode"):
+        find_mlflow_run("exp", config_dir=_config_dir(tmp_path, mlflow_yaml))
+
+
+def test_config_strict_mode_default_false_tries_every_strategy(
+    client: MlflowClient, experiment_id: str, tmp_path: Path
+) -> None:
     newest = make_run(client, experiment_id)
+    config_dir = _config_dir(tmp_path, "run_finder:\n  strict_mode_default: false\n")
     report = find_mlflow_run("exp", config_dir=config_dir)
+    assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
+
+
+def test_explicit_strict_false_overrides_the_config(
+    client: MlflowClient, experiment_id: str, tmp_path: Path
+) -> None:
+    newest = make_run(client, experiment_id)
+    report = find_mlflow_run("exp", config_dir=_config_dir(tmp_path, None), strict=False)
     assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
 
 

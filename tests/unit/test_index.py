@@ -192,7 +192,11 @@ def test_credentials_in_the_uri_are_stored_masked(tmp_path: Path) -> None:
 def test_find_matches_the_clear_uri_against_its_masked_entry(tmp_path: Path) -> None:
     update_mlflow_index(tmp_path, H1, "r1", "e1", SECRET_URI)
     found = find_in_mlflow_index(tmp_path, H1, SECRET_URI)
-    assert found == {"run_id": "r1", "experiment_id": "e1", "tracking_uri": "https://***@mlflow.example.com/?token=***"}
+    assert found == {
+        "run_id": "r1",
+        "experiment_id": "e1",
+        "tracking_uri": "https://***@mlflow.example.com/?token=***",
+    }
 
 
 def test_find_masks_an_entry_written_in_clear_by_older_code(tmp_path: Path) -> None:
@@ -245,6 +249,11 @@ def test_find_ignores_enabled_flag(tmp_path: Path) -> None:
     config_dir = write_mlflow_yaml(tmp_path / "disabled_cfg", "index:\n  enabled: false\n")
     assert get_mlflow_index_path(tmp_path, config_dir) == get_mlflow_index_path(tmp_path)
     assert find_in_mlflow_index(tmp_path, H1, config_dir=config_dir) is not None
+
+
+def test_find_creates_no_folder(tmp_path: Path) -> None:
+    assert find_in_mlflow_index(tmp_path / "root", H1) is None
+    assert not (tmp_path / "root").exists()
 
 
 def test_find_corrupt_file_raises(tmp_path: Path) -> None:

@@ -61,9 +61,7 @@ def test_none_trial_number_and_fold_are_not_tagged(client: MlflowClient, parent_
 
 
 def test_caller_tags_win_over_the_built_tags(client: MlflowClient, parent_id: str) -> None:
-    run_id, _ = _training_child(
-        "hpo", "r", parent_id, tags={PARENT_TAG: "other", "azureml.runType": "refit"}
-    )
+    run_id, _ = _training_child("hpo", "r", parent_id, tags={PARENT_TAG: "other", "azureml.runType": "refit"})
     tags = client.get_run(run_id).data.tags
     assert (tags[PARENT_TAG], tags["azureml.runType"]) == ("other", "refit")
 

@@ -78,11 +78,15 @@ def test_create_as_child_with_parent_delegates_to_the_child_creator(client: Mlfl
     assert (tags["trial_number"], tags["fold_idx"]) == ("2", "0")
 
 
-def test_create_as_child_without_parent_goes_standalone_ignoring_trial_and_fold(
-    client: MlflowClient,
+@pytest.mark.parametrize("parent_run_id", [None, ""], ids=["none", "empty"])
+def test_create_as_child_without_parent_raises_before_any_store_call(
+    client: MlflowClient, mocker: MockerFixture, parent_run_id: Any
 ) -> None:
-    run_id, _ = create_training_mlflow_run("exp", "r", trial_number=2, fold_idx=1, create_as_child=True)
-    assert client.get_run(run_id).data.tags == {"mlflow.runName": "r"}
+    spy = mocker.spy(MlflowClient, "__init__")
+    with pytest.raises(ValueError, match="A child run needs a parent run id"):
+        create_training_mlflow_run("exp", "r", parent_run_id=parent_run_id, create_as_child=True)
+    spy.assert_not_called()
+    assert client.get_experiment_by_name("exp") is None
 
 
 # --- steps 3-5: standalone --------------------------------------------------------------------

@@ -12,7 +12,7 @@ from mutmut import configuration
 from mutmut.mutation.file_mutation import mutate_file_contents
 from mutmut.mutation.trampoline import set_mutant_under_test
 
-SOURCE = '''\
+SOURCE = """\
 from contextlib import contextmanager
 import functools
 
@@ -29,7 +29,7 @@ def opened(log):
 @functools.lru_cache
 def cached():
     return 1
-'''
+"""
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ DIFF_AT_TOP = """\
 +    tags["XXaXX"] = "x"
      return tags"""
 
-DIFF_MOVED_DOWN = (
-    DIFF_AT_TOP.replace("@@ -3,7 +3,7 @@", "@@ -40,9 +41,9 @@").replace("    tags", "        tags")
+DIFF_MOVED_DOWN = DIFF_AT_TOP.replace("@@ -3,7 +3,7 @@", "@@ -40,9 +41,9 @@").replace(
+    "    tags", "        tags"
 )
 
 

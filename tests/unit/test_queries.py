@@ -72,11 +72,26 @@ def test_query_applies_the_filter_string(client: MlflowClient, experiment_id: st
     assert names(runs) == ["b"]
 
 
-def test_query_truncates_to_max_results_before_filtering(client: MlflowClient, experiment_id: str) -> None:
+def test_query_max_results_counts_matching_runs(client: MlflowClient, experiment_id: str) -> None:
     make_run(client, experiment_id, "older-match", {"code.stage": "hpo"}, start_time=1_000)
     make_run(client, experiment_id, "newer-other", {"code.stage": "benchmarking"}, start_time=2_000)
-    # One search call with max_results=1 returns only the newest run, which does not match.
-    assert query_runs_by_tags(client, [experiment_id], {"code.stage": "hpo"}, max_results=1) == []
+    runs = query_runs_by_tags(client, [experiment_id], {"code.stage": "hpo"}, max_results=1)
+    assert names(runs) == ["older-match"]
+
+
+def test_query_tag_value_with_a_quote_is_matched(client: MlflowClient, experiment_id: str) -> None:
+    make_run(client, experiment_id, "quoted", {"code.model": "bert's"})
+    make_run(client, experiment_id, "other", {"code.model": "bert"})
+    assert names(query_runs_by_tags(client, [experiment_id], {"code.model": "bert's"})) == ["quoted"]
+
+
+def test_query_inexpressible_tag_value_raises_before_the_search(
+    client: MlflowClient, experiment_id: str, mocker: MockerFixture
+) -> None:
+    search = mocker.spy(client, "search_runs")
+    with pytest.raises(ValueError, match="cannot express"):
+        query_runs_by_tags(client, [experiment_id], {"code.model": 'it\'s "x"'})
+    search.assert_not_called()
 
 
 def test_query_errors_propagate(client: MlflowClient, experiment_id: str, mocker: MockerFixture) -> None:

@@ -162,9 +162,16 @@ def test_f1_tag_guard_skips_trial_number_when_the_parent_tag_fails(
     assert "trial_number" not in tags
 
 
-def test_f1_with_none_parent_raises_type_error_before_any_run(client: MlflowClient) -> None:
-    with pytest.raises(TypeError), create_child_run(None, "1"):  # type: ignore[arg-type]
-        pass
+@pytest.mark.parametrize("parent_run_id", [None, ""], ids=["none", "empty"])
+@pytest.mark.parametrize("return_tuple", [False, True], ids=["context_manager", "tuple"])
+def test_missing_parent_raises_value_error_at_the_call_before_any_store_call(
+    client: MlflowClient, mocker: MockerFixture, parent_run_id: Any, return_tuple: bool
+) -> None:
+    client.create_experiment("named")
+    spy = mocker.spy(MlflowClient, "__init__")
+    with pytest.raises(ValueError, match="A child run needs a parent run id, got"):
+        create_child_run(parent_run_id, "1", experiment_name="named", return_tuple=return_tuple)
+    spy.assert_not_called()
     assert client.search_runs(experiment_ids=["0"]) == []
     assert mlflow.active_run() is None
 
@@ -261,15 +268,3 @@ def test_f3_body_exception_ends_the_fallback_run_failed(client: MlflowClient, pa
         fallback_id = yielded.info.run_id
         raise RuntimeError("body")
     assert client.get_run(fallback_id).info.status == "FAILED"
-
-
-def test_none_parent_with_a_known_experiment_diverts_into_f2_and_f3(client: MlflowClient) -> None:
-    named_id = client.create_experiment("named")
-    with create_child_run(None, "1", experiment_name="named") as yielded:  # type: ignore[arg-type]
-        fallback_id = yielded.info.run_id
-    [orphan] = runs_named(client, named_id, "trial_1")
-    assert orphan.info.status == "RUNNING"
-    assert user_tags(orphan) == {PARENT_TAG: "None", "trial_number": "1", "mlflow.runName": "trial_1"}
-    fallback = client.get_run(fallback_id)
-    assert fallback.info.experiment_id == "0"
-    assert fallback.info.status == "FINISHED"

@@ -24,6 +24,15 @@ def experiment_id(client: MlflowClient) -> str:
 # --- create_run_safe --------------------------------------------------------------------------
 
 
+def test_create_run_safe_empty_parent_is_none_without_a_store_call(
+    client: MlflowClient, experiment_id: str, mocker: MockerFixture
+) -> None:
+    spy = mocker.spy(MlflowClient, "__init__")
+    assert create_run_safe(experiment_id, "orphan", parent_run_id="") is None
+    spy.assert_not_called()
+    assert client.search_runs([experiment_id]) == []
+
+
 def test_create_run_safe_creates_a_running_unstarted_run(client: MlflowClient, experiment_id: str) -> None:
     run_id = create_run_safe(experiment_id, "my-run", tags={"a": "1"})
     assert run_id is not None

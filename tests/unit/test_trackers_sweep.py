@@ -13,7 +13,6 @@ from mlflow.tracking import MlflowClient
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.tracking.mlflow.hash_utils import compute_study_family_hash, compute_study_key_hash_v2
-from infrastructure.tracking.mlflow.trackers.base import quote_filter_value
 from infrastructure.tracking.mlflow.trackers.sweep_tracker import MLflowSweepTracker
 from unit._helpers import stored, tracker_project
 
@@ -306,18 +305,3 @@ def test_disabled_sweep_stage(tracker: MLflowSweepTracker, project: Path, contex
         assert run is None
     experiment = MlflowClient().get_experiment_by_name("hpo-exp")
     assert MlflowClient().search_runs([experiment.experiment_id]) == []
-
-
-@pytest.mark.parametrize("value", ["plain", "it's", 'say "hi"', 7])
-def test_quoted_filter_values_match_exactly(local_mlflow: str, value: object) -> None:
-    client = MlflowClient()
-    experiment_id = client.create_experiment("quoting")
-    wanted = client.create_run(experiment_id, tags={"k": str(value)}).info.run_id
-    client.create_run(experiment_id, tags={"k": "other"})
-    runs = client.search_runs([experiment_id], f"tags.k = {quote_filter_value(value)}")
-    assert [r.info.run_id for r in runs] == [wanted]
-
-
-def test_value_with_both_quote_kinds_is_rejected() -> None:
-    with pytest.raises(ValueError, match="both quote kinds"):
-        quote_filter_value('it\'s "x"')

@@ -25,7 +25,10 @@ def test_uri_without_credentials_is_unchanged(uri: str) -> None:
 
 
 def test_user_and_password_are_masked() -> None:
-    assert mask_tracking_uri("https://alice:s3cr3t@mlflow.example.com/api") == "https://***@mlflow.example.com/api"
+    assert (
+        mask_tracking_uri("https://alice:s3cr3t@mlflow.example.com/api")
+        == "https://***@mlflow.example.com/api"
+    )
 
 
 def test_user_only_token_is_masked() -> None:
@@ -42,7 +45,10 @@ SECRET_KEYS = ["token", "access_token", "api_key", "apiKey", "sig", "password", 
 
 @pytest.mark.parametrize("key", SECRET_KEYS)
 def test_secret_query_values_are_masked(key: str) -> None:
-    assert mask_tracking_uri(f"https://host/mlflow?{key}=abc123&view=1") == f"https://host/mlflow?{key}=***&view=1"
+    assert (
+        mask_tracking_uri(f"https://host/mlflow?{key}=abc123&view=1")
+        == f"https://host/mlflow?{key}=***&view=1"
+    )
 
 
 def test_other_query_values_are_kept() -> None:

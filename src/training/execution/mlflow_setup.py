@@ -23,6 +23,7 @@ from infrastructure.tracking.mlflow.runs import (
     ChildRunPolicy,
     create_child_run_with,
     create_run_with_tags,
+    require_parent_run_id,
     standalone_experiment_id,
 )
 from infrastructure.tracking.mlflow.uri_masking import mask_uris_in_text
@@ -78,7 +79,8 @@ def create_training_mlflow_run(
 ) -> tuple[str, Any]:
     """Fetch (``run_id``), create as child, or create a standalone training run.
 
-    The child goes through ``runs.create_child_run_with(TRAINING_CHILD_RUN, ...)``; the
+    The child (``create_as_child``; a None or empty ``parent_run_id`` raises ValueError before
+    any store call) goes through ``runs.create_child_run_with(TRAINING_CHILD_RUN, ...)``; the
     standalone run through ``runs.standalone_experiment_id`` (the named experiment, created if
     missing, or the parent's; no parent tag is added) and ``runs.create_run_with_tags``
     (re-raise). The run is RUNNING and not started. Added here: with ``root_dir``, ``config_dir``
@@ -88,9 +90,10 @@ def create_training_mlflow_run(
     if run_id:
         return run_id, MlflowClient(tracking_uri=tracking_uri).get_run(run_id)
 
-    if create_as_child and parent_run_id:
+    if create_as_child:
         child_args = (tags, trial_number, fold_idx, tracking_uri)
-        return _training_child_run(experiment_name, run_name, parent_run_id, *child_args)
+        parent = require_parent_run_id(parent_run_id)
+        return _training_child_run(experiment_name, run_name, parent, *child_args)
 
     client = MlflowClient(tracking_uri=tracking_uri)
     experiment_id = standalone_experiment_id(client, experiment_name, parent_run_id)

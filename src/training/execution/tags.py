@@ -3,10 +3,10 @@
 The run is found by ``infrastructure.tracking.mlflow.finder.find_mlflow_run`` alone (the source
 of truth for finding runs), with its ``direct_query_fallback`` as the last resort; tag keys come
 from ``training.execution.tag_helpers`` (the source of truth for tag building). The function
-resumes the run, writes ``trained_on_full_data`` plus the ``code.lineage.*`` tags, and thereby
-ends it FINISHED. It reports on stdout and never raises. With a truthy context the finder raises
-TypeError (finder defect P3) whenever it can derive an index root, so only metadata.json can
-find the run; that error lands in this function's guard.
+writes ``trained_on_full_data`` plus the ``code.lineage.*`` tags (values as ``str``) through the
+client in one ``log_batch`` call, leaving the run's status and end time as they were. It reports
+on stdout and never raises. With a context, the run that
+``create_training_mlflow_run`` indexed under the same context is found through the local index.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import traceback
 from pathlib import Path
 from typing import Any, Dict
 
-import mlflow
+from mlflow.entities import LifecycleStage, RunTag
+from mlflow.tracking import MlflowClient
 
 from infrastructure.tracking.mlflow.finder import DIRECT_QUERY_FAILED, STRATEGY_DIRECT_QUERY, find_mlflow_run
 from infrastructure.tracking.mlflow.uri_masking import mask_uris_in_text
@@ -46,17 +47,20 @@ def apply_lineage_tags(
             print(f"⚠ {mask_uris_in_text(str(report.error))}")
         run_id = report.run_id
         if run_id:
-            # Resuming and leaving the block ends the run FINISHED (even if it was RUNNING).
-            with mlflow.start_run(run_id=run_id):
-                keys = _get_training_tag_keys(config_dir, ("trained_on_full_data",))
-                mlflow.set_tag(keys["trained_on_full_data"], "true")
-                lineage_tags = _build_lineage_tags_dict(lineage, config_dir)
-                if lineage_tags:
-                    mlflow.set_tags(lineage_tags)
-                    print(f"✓ Set lineage tags in MLflow run {run_id[:12]}...")
-                    print(f"   Lineage: {list(lineage_tags.keys())}")
-                else:
-                    print(f"✓ Set code.trained_on_full_data tag in MLflow run {run_id[:12]}...")
+            # Keys first (a registry error writes nothing), then one batch (a deleted run is refused
+            # the same way on every store); the run's status and end time are left as they are.
+            keys = _get_training_tag_keys(config_dir, ("trained_on_full_data",))
+            lineage_tags = _build_lineage_tags_dict(lineage, config_dir)
+            tags = {keys["trained_on_full_data"]: "true", **lineage_tags}
+            client = MlflowClient()
+            if client.get_run(run_id).info.lifecycle_stage != LifecycleStage.ACTIVE:
+                raise ValueError(f"Run {run_id} is deleted; its tags are left unchanged")
+            client.log_batch(run_id, tags=[RunTag(key, str(value)) for key, value in tags.items()])
+            if lineage_tags:
+                print(f"✓ Set lineage tags in MLflow run {run_id[:12]}...")
+                print(f"   Lineage: {list(lineage_tags.keys())}")
+            else:
+                print(f"✓ Set code.trained_on_full_data tag in MLflow run {run_id[:12]}...")
         else:
             print("⚠ Could not find MLflow run to apply lineage tags")
     except Exception as exc:

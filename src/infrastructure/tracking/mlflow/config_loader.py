@@ -132,7 +132,7 @@ def get_index_config(
 def get_run_finder_config(
     config_dir: Optional[Path] = None, config: Optional[Dict[str, Any]] = None
 ) -> Dict[str, Any]:
-    """``{"strict_mode_default": bool}`` (default True). The finder reads a ``strict`` key instead."""
+    """``{"strict_mode_default": bool}`` (default True): the finder's strict mode when not given."""
     finder = _section(_resolve(config_dir, config), "run_finder")
     return {
         "strict_mode_default": _bool(

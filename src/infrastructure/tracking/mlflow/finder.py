@@ -3,20 +3,15 @@
 ``find_mlflow_run(..., direct_query_fallback=True)`` adds the last resort ``apply_lineage_tags``
 used to run itself (a fresh by-name lookup and the newest run after a miss).
 
-Tier 1 as far as ``training.execution.tags.apply_lineage_tags`` reaches it, so the defects that
-change what lands in MLflow through that function are reproduced deliberately (``# [DEFECT]``):
-strict mode is never enabled by config, metadata.json is read under the wrong key, and the
-local-index strategy calls the index lookup with a keyword it does not accept.
-
-Filter strings interpolate values in single quotes without escaping (legacy hazard §12.1): a
-quote in a value makes MLflow reject the filter.
+Filter values are quoted by ``filters.tags_filter``; a value MLflow's grammar cannot express
+(both quote kinds) raises ValueError before any store call.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, List, Optional
+from typing import Any, List, Optional
 
 import mlflow
 from mlflow.tracking import MlflowClient
@@ -24,6 +19,7 @@ from mlflow.tracking import MlflowClient
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.tracking.mlflow.config_loader import get_run_finder_config
+from infrastructure.tracking.mlflow.filters import NEWEST_FIRST, tags_filter
 from infrastructure.tracking.mlflow.index import find_in_mlflow_index
 from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.types import RunLookupReport
@@ -51,12 +47,6 @@ STRATEGY_DIRECT_QUERY = "direct_query_fallback"
 #: How a miss report's ``error`` starts when the direct query itself failed.
 DIRECT_QUERY_FAILED = "Could not query MLflow for recent run: "
 
-# [DEFECT] legacy-support §3 P3: the legacy finder calls the index lookup with an
-# ``experiment_name=`` keyword that find_in_mlflow_index does not accept, so the call raises an
-# uncaught TypeError. The untyped alias keeps the deliberate bad call visible to mypy users
-# without a type error.
-_index_lookup: Callable[..., Any] = find_in_mlflow_index
-
 
 def _hit(run_id: str, strategy: str) -> RunLookupReport:
     """A hit reports only the winning strategy."""
@@ -83,21 +73,24 @@ def find_mlflow_run(
 ) -> RunLookupReport:  # fmt: skip
     """Find a run in ``experiment_name`` by trying strategies P1-P7 in priority order.
 
+    ``strict=None``: ``run_finder.strict_mode_default`` of ``config_dir``'s mlflow.yaml (the
+    loader's default is True), or False without ``config_dir``.
+
     ``direct_query_fallback``: after a non-strict miss, look the experiment up again and take its
     newest run (``apply_lineage_tags``' last resort); its error is reported, not raised.
 
-    Raises RuntimeError for an unknown experiment, ValueError on a strict miss (or an
-    incomplete context's run key) and TypeError from the local-index strategy (defect).
+    Raises RuntimeError for an unknown experiment and ValueError on a strict miss, an
+    incomplete context's run key, or a filter value MLflow cannot express (before any store call).
     """
-    # Step 0: strict mode.
+    # Step 0: strict mode (the argument, else the config's strict_mode_default, else False).
     if strict is None:
-        if config_dir:
-            finder_config = get_run_finder_config(config_dir)
-            # [DEFECT] legacy-support §3 step 0: the config only holds "strict_mode_default";
-            # reading "strict" means config never enables strict mode.
-            strict = bool(finder_config.get("strict", False))
-        else:
-            strict = False
+        strict = bool(config_dir) and get_run_finder_config(config_dir)["strict_mode_default"]
+
+    # Filters first: a value MLflow's grammar cannot express raises ValueError before any store call.
+    context_run_name = getattr(context, "run_name", None)
+    context_filter = _context_filter(context) if context else ""
+    name_filter = tags_filter({"mlflow.runName": context_run_name}) if context_run_name else ""
+    hash_filter = tags_filter({"code.run_key_hash": run_key_hash}) if run_key_hash else ""
 
     # Step 1: experiment.
     client = MlflowClient()
@@ -126,57 +119,51 @@ def find_mlflow_run(
             try:
                 with open(metadata_path, encoding="utf-8") as handle:
                     metadata = json.load(handle)
-                # [DEFECT] legacy-support §3 P2: reads "mlflow_info"; the trackers write "mlflow".
-                metadata_run_id = metadata["mlflow_info"]["run_id"]
-                run = client.get_run(metadata_run_id)
+                # The trackers write "mlflow"; older files' "mlflow_info" is still read.
+                run = client.get_run((metadata.get("mlflow") or metadata["mlflow_info"])["run_id"])
                 if run.info.experiment_id == experiment_id:
                     return _hit(run.info.run_id, STRATEGY_METADATA_JSON)
             except Exception as exc:
                 logger.debug("metadata.json lookup failed: %s", exc)
 
-    # P3: local index (a hash given, or derived from the context; ValueError propagates).
+    # P3: the local index entry of this tracking URI and experiment (a hash given, or derived
+    # from the context; a run-key ValueError propagates, a failing lookup is skipped).
     if not run_key_hash and context:
         run_key = build_mlflow_run_key(context)
         run_key_hash = build_mlflow_run_key_hash(run_key)
-    if run_key_hash:
-        index_root = _derive_root(root_dir, output_dir)
-        if index_root:
-            # [DEFECT] legacy-support §3 P3: unsupported keyword -> uncaught TypeError.
-            entry = _index_lookup(
-                root_dir=index_root,
-                run_key_hash=run_key_hash,
-                experiment_name=experiment_name,
-                config_dir=config_dir,
-            )
-            if entry:  # pragma: no cover - unreachable while the lookup above raises ([DEFECT])
-                return _hit(entry["run_id"], STRATEGY_LOCAL_INDEX)
+        hash_filter = tags_filter({"code.run_key_hash": run_key_hash})
+    index_root = _derive_root(root_dir, output_dir)
+    if run_key_hash and index_root:
+        try:
+            entry = find_in_mlflow_index(index_root, run_key_hash, mlflow.get_tracking_uri(), config_dir)
+        except Exception as exc:
+            logger.warning("Local index lookup failed: %s", exc)
+            entry = None
+        if entry and entry["experiment_id"] == experiment_id:
+            return _hit(entry["run_id"], STRATEGY_LOCAL_INDEX)
 
-    # P4: the run-key hash tag (no order_by: backend order).
-    if run_key_hash:
-        hit = _first_run_id(
-            client, experiment_id, "Run-key-hash tag", lambda: f"tags.code.run_key_hash = '{run_key_hash}'"
-        )
+    # P4-P7 take the first run in NEWEST_FIRST order.
+    # P4: the run-key hash tag.
+    if hash_filter:
+        hit = _first_run_id(client, experiment_id, "Run-key-hash tag", hash_filter)
         if hit:
             return _hit(hit, STRATEGY_TAG_RUN_KEY_HASH)
 
     # P5: context tags.
-    if not strict and context:
-        hit = _first_run_id(client, experiment_id, "Context tag", lambda: _context_filter(context))
+    if not strict and context_filter:
+        hit = _first_run_id(client, experiment_id, "Context tag", context_filter)
         if hit:
             return _hit(hit, STRATEGY_TAG_CONTEXT)
 
     # P6: run-name tag, only for a context carrying a run_name (a NamingContext never does).
-    context_run_name = getattr(context, "run_name", None)
-    if not strict and context_run_name:
-        hit = _first_run_id(
-            client, experiment_id, "Run-name tag", lambda: f"tags.mlflow.runName = '{context_run_name}'"
-        )
+    if not strict and name_filter:
+        hit = _first_run_id(client, experiment_id, "Run-name tag", name_filter)
         if hit:
             return _hit(hit, STRATEGY_RUN_NAME_TAG)
 
     # P7: the most recent run of the experiment, whatever it is.
     if not strict:
-        hit = _first_run_id(client, experiment_id, "Most-recent run", order_by=["attributes.start_time DESC"])
+        hit = _first_run_id(client, experiment_id, "Most-recent run")
         if hit:
             logger.warning("Falling back to the most recent run of experiment '%s'", experiment_name)
             return _hit(hit, STRATEGY_MOST_RECENT)
@@ -199,16 +186,12 @@ def _first_run_id(
     client: MlflowClient,
     experiment_id: str,
     what: str,
-    filter_string: Callable[[], str] = str,
-    order_by: Optional[List[str]] = None,
+    filter_string: str = "",
 ) -> Optional[str]:
-    """Id of the first run a search returns; None when it returns none or fails (logged).
-
-    ``filter_string`` is built inside the guard, so an error building it counts as a failed search.
-    """
+    """Id of the first run a search returns; None when it returns none or fails (logged)."""
     try:
         runs = client.search_runs(
-            experiment_ids=[experiment_id], filter_string=filter_string(), max_results=1, order_by=order_by
+            experiment_ids=[experiment_id], filter_string=filter_string, max_results=1, order_by=NEWEST_FIRST
         )
     except Exception as exc:
         logger.warning("%s search failed: %s", what, exc)
@@ -218,17 +201,15 @@ def _first_run_id(
 
 def _context_filter(context: Any) -> str:
     """P5's filter: stage, model, env and spec_fp when set, and always the variant."""
-    clauses: List[str] = []
-    if context.stage:
-        clauses.append(f"tags.code.stage = '{context.stage}'")
-    if context.model:
-        clauses.append(f"tags.code.model = '{context.model}'")
-    if context.environment:
-        clauses.append(f"tags.code.env = '{context.environment}'")
-    if context.spec_fp:
-        clauses.append(f"tags.code.spec_fp = '{context.spec_fp}'")
-    clauses.append(f"tags.code.variant = '{context.variant}'")
-    return " AND ".join(clauses)
+    fields = {
+        "code.stage": context.stage,
+        "code.model": context.model,
+        "code.env": context.environment,
+        "code.spec_fp": context.spec_fp,
+    }
+    return tags_filter(
+        {**{key: value for key, value in fields.items() if value}, "code.variant": context.variant}
+    )
 
 
 def _direct_query(client: MlflowClient, experiment_name: str) -> RunLookupReport:
@@ -245,7 +226,7 @@ def _direct_query(client: MlflowClient, experiment_name: str) -> RunLookupReport
             []
             if experiment is None
             else client.search_runs(
-                experiment_ids=[experiment.experiment_id], max_results=1, order_by=["start_time DESC"]
+                experiment_ids=[experiment.experiment_id], max_results=1, order_by=NEWEST_FIRST
             )
         )
     except Exception as exc:
@@ -266,16 +247,18 @@ def find_run_by_trial_id(
     experiment_name: Optional[str] = None,
     config_dir: Optional[Path] = None,
 ) -> RunLookupReport:
-    """Find a non-interrupted run tagged ``code.trial_id``; never raises.
+    """Find the newest run tagged ``code.trial_id`` and not ``code.interrupted = "true"``.
 
-    The filter uses ``OR``/``IS NULL``, which stock MLflow rejects, so on stock MLflow this
-    always misses (legacy-support §3 [DEFECT], kept). ``config_dir`` is unused.
+    Errors are reported, not raised, except ValueError for a trial id MLflow's filter grammar
+    cannot express (before any store call).
+
+    MLflow's filter grammar has no ``OR``/``IS NULL``, so only the trial id is filtered in MLflow
+    and interrupted runs are skipped here, newest first, page by page. Without
+    ``experiment_name`` every experiment is searched by name order (a failing one is skipped) and
+    the first with a hit wins; with it, a search error is reported. ``config_dir`` is unused.
     """
+    filter_string = tags_filter({"code.trial_id": trial_id})  # ValueError before any store call
     report = RunLookupReport(found=False, strategies_attempted=[TRIAL_ID_STRATEGY])
-    filter_string = (
-        f"tags.code.trial_id = '{trial_id}' AND "
-        "(tags.code.interrupted != 'true' OR tags.code.interrupted IS NULL)"
-    )
     try:
         client = MlflowClient()
         if experiment_name:
@@ -283,35 +266,40 @@ def find_run_by_trial_id(
             if experiment is None:
                 report.error = f"Experiment '{experiment_name}' not found"
                 return report
-            runs = client.search_runs(
-                experiment_ids=[experiment.experiment_id],
-                filter_string=filter_string,
-                max_results=1,
-                order_by=["start_time DESC"],
-            )
-            if runs:  # pragma: no cover - stock MLflow rejects the filter's OR ([DEFECT])
-                report.found = True
-                report.run_id = runs[0].info.run_id
-                report.strategy_used = TRIAL_ID_STRATEGY
-                return report
+            experiments: List[Any] = [experiment]
         else:
-            for experiment in client.search_experiments():
-                try:
-                    runs = client.search_runs(
-                        experiment_ids=[experiment.experiment_id],
-                        filter_string=filter_string,
-                        max_results=1,
-                        order_by=["start_time DESC"],
-                    )
-                except Exception as exc:
-                    logger.debug("Trial-id search in experiment %s failed: %s", experiment.experiment_id, exc)
-                    continue
-                if runs:  # pragma: no cover - stock MLflow rejects the filter's OR ([DEFECT])
-                    report.found = True
-                    report.run_id = runs[0].info.run_id
-                    report.strategy_used = TRIAL_ID_STRATEGY
-                    return report
+            experiments = list(client.search_experiments(order_by=["name ASC"]))
+        for experiment in experiments:
+            try:
+                run_id = _newest_uninterrupted_run(client, experiment.experiment_id, filter_string)
+            except Exception as exc:
+                if experiment_name:
+                    raise
+                logger.debug("Trial-id search in experiment %s failed: %s", experiment.experiment_id, exc)
+                continue
+            if run_id:
+                return _hit(run_id, TRIAL_ID_STRATEGY)
         report.error = f"No run found with trial_id='{trial_id}'"
     except Exception as exc:
         report.error = f"Trial ID search failed: {exc}"
     return report
+
+
+#: Runs per page of the trial-id search (interrupted runs are skipped client-side).
+TRIAL_ID_PAGE_SIZE = 100
+
+
+def _newest_uninterrupted_run(client: MlflowClient, experiment_id: str, filter_string: str) -> Optional[str]:
+    """Id of the newest run matching ``filter_string`` not tagged ``code.interrupted = "true"``, else None."""
+    page_token = None
+    while True:
+        page = client.search_runs(
+            [experiment_id], filter_string, max_results=TRIAL_ID_PAGE_SIZE,
+            order_by=NEWEST_FIRST, page_token=page_token,
+        )  # fmt: skip
+        for run in page:
+            if run.data.tags.get("code.interrupted") != "true":
+                return str(run.info.run_id)
+        page_token = page.token
+        if not page_token:
+            return None

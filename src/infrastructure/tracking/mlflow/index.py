@@ -30,13 +30,17 @@ def _effective_config_dir(root_dir: Path, config_dir: Optional[Path]) -> Path:
     return config_dir or root_dir / "config"
 
 
-def get_mlflow_index_path(root_dir: Path, config_dir: Optional[Path] = None) -> Path:
-    """Path of the index file; creates the cache directory (even when only reading)."""
+def _index_file(root_dir: Path, config_dir: Optional[Path]) -> Path:
+    """Path of the index file, creating nothing."""
     effective = _effective_config_dir(root_dir, config_dir)
-    file_name = get_index_config(effective)["file_name"]
-    cache_dir = effective.parent / "outputs" / "cache"
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    return cache_dir / str(file_name)
+    return effective.parent / "outputs" / "cache" / str(get_index_config(effective)["file_name"])
+
+
+def get_mlflow_index_path(root_dir: Path, config_dir: Optional[Path] = None) -> Path:
+    """Path of the index file; creates the cache directory."""
+    path = _index_file(root_dir, config_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _load_index(index_path: Path) -> Dict[str, Any]:
@@ -101,14 +105,14 @@ def find_in_mlflow_index(
     tracking_uri: Optional[str] = None,
     config_dir: Optional[Path] = None,
 ) -> Optional[Dict[str, str]]:
-    """Look ``run_key_hash`` up without locking; None when absent or for another tracking URI.
+    """Look ``run_key_hash`` up without locking or creating folders; None when absent or for another URI.
 
     URIs are compared (and returned, and logged) masked. Ignores ``index.enabled``. Corrupt JSON
     raises. Takes no ``experiment_name``.
     """
     if not run_key_hash:
         return None
-    index_path = get_mlflow_index_path(root_dir, config_dir)
+    index_path = _index_file(root_dir, config_dir)
     if not index_path.exists():
         return None
     entry = _load_index(index_path).get(run_key_hash)

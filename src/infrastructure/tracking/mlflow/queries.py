@@ -7,6 +7,8 @@ from typing import Any, Dict, List
 from mlflow.entities import RunStatus
 from mlflow.tracking import MlflowClient
 
+from infrastructure.tracking.mlflow.filters import NEWEST_FIRST, quote_filter_value, tags_filter
+
 FINISHED = RunStatus.to_string(RunStatus.FINISHED)
 
 
@@ -17,20 +19,25 @@ def query_runs_by_tags(
     filter_string: str = "",
     max_results: int = 1000,
 ) -> List[Any]:
-    """FINISHED runs (backend order) from one ``search_runs`` call whose tags equal all ``required_tags``.
+    """FINISHED runs (newest first) whose tags equal all ``required_tags``, from one ``search_runs``.
 
-    One call, no ``order_by``, no pagination: results beyond ``max_results`` are silently dropped.
-    Backend errors propagate.
+    ``filter_string``, the required tags (quoted by ``filters.tags_filter``: a value MLflow cannot
+    express raises ValueError before the call) and the FINISHED status form one filter, so
+    ``max_results`` counts matching runs. No pagination. Backend errors propagate.
     """
-    runs = client.search_runs(
-        experiment_ids=experiment_ids, filter_string=filter_string, max_results=max_results
+    clauses = (
+        filter_string,
+        tags_filter(required_tags),
+        f"attributes.status = {quote_filter_value(FINISHED)}",
     )
-    return [
-        run
-        for run in runs
-        if run.info.status == FINISHED
-        and all(run.data.tags.get(key) == value for key, value in required_tags.items())
-    ]
+    return list(
+        client.search_runs(
+            experiment_ids=experiment_ids,
+            filter_string=" AND ".join(clause for clause in clauses if clause),
+            max_results=max_results,
+            order_by=NEWEST_FIRST,
+        )
+    )
 
 
 def find_best_run_by_metric(runs: List[Any], metric_name: str, maximize: bool = True) -> Any:

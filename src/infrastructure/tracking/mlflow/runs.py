@@ -14,14 +14,8 @@ The public functions differ on purpose (legacy-core §6.1); every difference is 
 ``training.execution.mlflow_setup`` adds the training-only parts (local index, run URL line,
 stderr report) on top of these functions.
 
-``parent_run_id`` is sliced (``[:12]``) in log lines at fixed places; with ``None`` the slice
-raises TypeError there (legacy-core §1.1, last paragraph):
-- in F1, the warning before ``start_run`` is unguarded: the TypeError escapes at ``with`` entry
-  and no F1 run is created;
-- in G, the first log line (before ``create_run``) is guarded: the TypeError diverts into F2,
-  which creates the only child run;
-- in the start step, the log line before ``start_run(run_id=...)`` is guarded: the TypeError
-  diverts into F3 before the child is started.
+A child run needs a parent: a ``parent_run_id`` that is None or empty raises ValueError
+(:func:`require_parent_run_id`) before any store call.
 """
 
 from __future__ import annotations
@@ -108,6 +102,13 @@ TRIAL_CHILD_RUN = ChildRunPolicy(
     on_create_error="retry_without_tags",
     rereads=True,
 )
+
+
+def require_parent_run_id(parent_run_id: Optional[str]) -> str:
+    """``parent_run_id`` itself; ValueError when it is None or empty (no store call is made)."""
+    if not parent_run_id:
+        raise ValueError(f"A child run needs a parent run id, got {parent_run_id!r}")
+    return parent_run_id
 
 
 def is_azure_uri() -> bool:
@@ -276,7 +277,6 @@ def _create_child(
             client.set_tag(child_run_id, _PARENT_TAG, parent_run_id)
 
     def announce() -> None:
-        # Inside the guard of G: parent_run_id=None diverts into F2 (or re-raises) here.
         logger.info(
             "Creating child run %s for parent %s... in %s", run_name, parent_run_id[:12], experiment_id
         )
@@ -305,9 +305,11 @@ def create_child_run_with(
 ) -> tuple[str, Any]:  # fmt: skip
     """Create a child run (RUNNING, not started) under ``policy``; return ``(run_id, Run)``.
 
-    The client uses ``tracking_uri`` (``None``: the global URI). Without an experiment id from
-    the policy's sources, raises RuntimeError.
+    The client uses ``tracking_uri`` (``None``: the global URI). A None or empty
+    ``parent_run_id`` raises ValueError before any store call; without an experiment id from
+    the policy's sources, RuntimeError.
     """
+    require_parent_run_id(parent_run_id)
     client = MlflowClient(tracking_uri=tracking_uri)
     experiment_id = first_experiment_id(
         policy.experiment_sources, client, parent_run_id=parent_run_id, experiment_name=experiment_name
@@ -346,13 +348,16 @@ def create_child_run(
 ) -> AbstractContextManager[Any] | tuple[str, Any]:
     """Create a child run named ``trial_<trial_number>`` under :data:`TRIAL_CHILD_RUN`.
 
+    A None or empty ``parent_run_id`` raises ValueError at the call, before any store call.
+
     Default: a context manager that starts the child and ends it on exit. It yields None on the
     happy path (the child is the active fluent run and is ended FINISHED on exit, even when the
-    body raised) and an ``ActiveRun`` on the F1/F3 fallbacks. Nothing happens before ``with``.
+    body raised) and an ``ActiveRun`` on the F1/F3 fallbacks. Nothing else happens before ``with``.
 
     ``return_tuple=True``: create the same child without starting it and return
     ``(run_id, Run)`` at once; with no experiment id this raises RuntimeError (there is no F1).
     """
+    require_parent_run_id(parent_run_id)
     run_name = f"trial_{trial_number}"
     if return_tuple:
         return create_child_run_with(
@@ -385,7 +390,6 @@ def _started_child_run(
 
     # F1: no experiment -> an independent fluent run; no Azure tags, no additional tags.
     if not experiment_id:
-        # Unguarded slice: parent_run_id=None raises TypeError here (escapes, no run created).
         logger.warning("No experiment for parent run %s...; starting an independent run", parent_run_id[:12])
         with mlflow.start_run(run_name=run_name) as independent_run:
             try:
@@ -402,7 +406,6 @@ def _started_child_run(
 
     # Start the created child as the active fluent run.
     try:
-        # Guarded slice: parent_run_id=None diverts into F3 before the child is started.
         logger.info("Starting child run %s... (parent %s...)", child_run_id[:12], parent_run_id[:12])
         mlflow.start_run(run_id=child_run_id)
         if is_azure_uri():
@@ -431,13 +434,14 @@ def create_run_safe(
 ) -> Optional[str]:
     """Create a (not started) run on the global URI; return its id, or None on any error.
 
-    ``parent_run_id`` overrides a ``mlflow.parentRunId`` already present in ``tags``; the
-    caller's dict is never mutated and the experiment id is used as given.
+    ``parent_run_id`` None: no parent; otherwise it overrides a ``mlflow.parentRunId`` already in
+    ``tags``, and an empty one is an error (None, without a store call). The caller's dict is
+    never mutated and the experiment id is used as given.
     """
     try:
         run_tags = dict(tags) if tags else {}
-        if parent_run_id:
-            run_tags[_PARENT_TAG] = parent_run_id
+        if parent_run_id is not None:
+            run_tags[_PARENT_TAG] = require_parent_run_id(parent_run_id)
         run = create_run_with_tags(MlflowClient(), experiment_id, run_name, run_tags, "raise")
         run_id: str = run.info.run_id
         return run_id

@@ -38,9 +38,7 @@ def is_retryable_error(error: BaseException) -> bool:
     return any(marker in text for marker in RETRYABLE_ERROR_MARKERS)
 
 
-def compute_backoff_delay(
-    attempt: int, base_delay: float, max_delay: float, jitter: float
-) -> float:
+def compute_backoff_delay(attempt: int, base_delay: float, max_delay: float, jitter: float) -> float:
     """Delay after failed attempt ``attempt`` (0-based): ``min(base*2^k, max) * (1 + jitter)``."""
     return float(min(base_delay * (2**attempt), max_delay) * (1.0 + jitter))
 

@@ -35,19 +35,6 @@ CONVERSION_RETRY = (3, 2.0)
 MANIFEST_RETRY = (3, 1.0)
 
 
-def quote_filter_value(value: object) -> str:
-    """An MLflow filter string literal: single-quoted, or double-quoted when the value holds a ``'``.
-
-    MLflow's filter grammar has no escapes, so a value holding both quote kinds is rejected.
-    """
-    text = str(value)
-    if "'" not in text:
-        return f"'{text}'"
-    if '"' not in text:
-        return f'"{text}"'
-    raise ValueError(f"Cannot quote filter value containing both quote kinds: {text!r}")
-
-
 def is_stage_enabled(stage: str, config_dir: Optional[Path]) -> bool:
     """``tracking.<stage>.enabled`` (default True); config errors count as enabled."""
     try:
@@ -106,9 +93,7 @@ class BaseTracker:
             logger.warning("Could not set MLflow experiment %r: %s", experiment_name, exc)
 
 
-def update_index_for_run(
-    context: Optional[NamingContext], run: Any, output_dir: Optional[Path]
-) -> None:
+def update_index_for_run(context: Optional[NamingContext], run: Any, output_dir: Optional[Path]) -> None:
     """Record the run in the local index under the context's run key; every error is swallowed."""
     if context is None:
         return

@@ -179,8 +179,12 @@ class MLflowBenchmarkTracker(BaseTracker):
                 data = json.loads(Path(benchmark_json_path).read_text(encoding="utf-8"))
             results = _batch_results(data or {})
             for size, stats in sorted(results.items()):
-                for suffix, key in (("ms", "mean_ms"), ("p50_ms", "p50_ms"), ("p95_ms", "p95_ms"),
-                                    ("p99_ms", "p99_ms")):
+                for suffix, key in (
+                    ("ms", "mean_ms"),
+                    ("p50_ms", "p50_ms"),
+                    ("p95_ms", "p95_ms"),
+                    ("p99_ms", "p99_ms"),
+                ):
                     if key in stats:
                         mlflow.log_metric(f"latency_batch_{size}_{suffix}", float(stats[key]))
             if results:

@@ -13,18 +13,14 @@ from mlflow.tracking import MlflowClient
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
+from infrastructure.tracking.mlflow.filters import NEWEST_FIRST, tags_filter
 from infrastructure.tracking.mlflow.hash_utils import (
     compute_study_family_hash,
     compute_study_key_hash_v2,
     get_study_key_hash_from_run,
 )
 from infrastructure.tracking.mlflow.masked_logging import get_logger
-from infrastructure.tracking.mlflow.trackers.base import (
-    BaseTracker,
-    quote_filter_value,
-    tracked_run,
-    upload_directory_archive,
-)
+from infrastructure.tracking.mlflow.trackers.base import BaseTracker, tracked_run, upload_directory_archive
 from infrastructure.tracking.mlflow.utils import get_mlflow_run_id, infer_config_dir_from_path
 
 logger = get_logger(__name__)
@@ -174,7 +170,11 @@ class MLflowSweepTracker(BaseTracker):
             log_best = bool((hpo.get("mlflow") or {}).get("log_best_checkpoint", True))
             if upload_checkpoint and log_best and hpo_output_dir is not None and backbone:
                 self.log_best_checkpoint(
-                    study, hpo_output_dir, backbone, run_id=run_id, fold_splits=fold_splits,
+                    study,
+                    hpo_output_dir,
+                    backbone,
+                    run_id=run_id,
+                    fold_splits=fold_splits,
                     parent_run_id=parent_run_id,
                 )
             if (hpo.get("refit") or {}).get("enabled"):
@@ -190,12 +190,12 @@ class MLflowSweepTracker(BaseTracker):
             logger.info("Parent run %s has no study key hash; best trial not linked", parent_run_id)
             return
         experiment_id = client.get_run(parent_run_id).info.experiment_id
-        filter_string = (
-            f"tags.code.study_key_hash = {quote_filter_value(study_key_hash)} "
-            f"AND tags.trial_number = {quote_filter_value(trial_number)}"
-        )
+        filter_string = tags_filter({"code.study_key_hash": study_key_hash, "trial_number": trial_number})
         runs = client.search_runs(
-            experiment_ids=[experiment_id], filter_string=filter_string, max_results=BEST_TRIAL_SEARCH_LIMIT
+            experiment_ids=[experiment_id],
+            filter_string=filter_string,
+            max_results=BEST_TRIAL_SEARCH_LIMIT,
+            order_by=NEWEST_FIRST,
         )
         for run in runs:
             if run.data.tags.get("mlflow.parentRunId") == parent_run_id:
