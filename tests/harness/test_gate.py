@@ -244,3 +244,54 @@ def test_a_new_scenario_recorded_later_needs_no_ledger_entry(repo: Path) -> None
     commit_all(repo, "new scenario for new code")
 
     assert _problems(repo) == []
+
+
+def _branch(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "fixes")
+
+
+def _merge(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-")
+    git(
+        repo,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "merge",
+        "-q",
+        "--no-ff",
+        "fixes",
+        "-m",
+        "merge",
+    )
+
+
+def test_changes_on_a_merged_branch_are_judged_commit_by_commit(repo: Path) -> None:
+    golden = repo / "golden"
+    _branch(repo)
+    _accept(repo, (OTHER,), "renamed away next\n", title="first fix", why="the first fix")
+    commit_all(repo, "GC-1")
+    (golden / OTHER).unlink()
+    _accept(repo, (SNAPSHOT,), "second fix\n", revision="e" * 40, title="second fix", why="the second fix")
+    commit_all(repo, "GC-2, and the test of OTHER renamed away")
+    _merge(repo)
+
+    assert _problems(repo) == []
+
+
+def test_a_silent_re_record_on_a_merged_branch_fails(repo: Path) -> None:
+    golden = repo / "golden"
+    _branch(repo)
+    _write(golden, SNAPSHOT, "re-recorded on a branch\n")
+    previous = manifest.load(golden / manifest.MANIFEST_NAME)
+    manifest.write(
+        golden / manifest.MANIFEST_NAME,
+        manifest.update(previous, golden, [SNAPSHOT], LATER, baseline=False, **VERSIONS),
+    )
+    sha = commit_all(repo, "re-record on a branch")
+    _merge(repo)
+
+    problems = _problems(repo)
+
+    assert [(p.name, p.why.split(",")[0]) for p in problems] == [(SNAPSHOT, f"changed in commit {sha[:12]}")]

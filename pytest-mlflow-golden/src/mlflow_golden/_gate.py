@@ -13,7 +13,8 @@ Fast (git and file reads only, no pytest run), for CI before the slow suites. It
   matches no golden file;
 - a committed ledger entry was rewritten (entries are only appended, or extended with more files).
 
-History is HEAD's first-parent chain; a merge counts as one commit, the working tree as the last one.
+History is every commit since the ledger was added (branch commits one by one; a merge by what it changed
+against every parent), then the working tree.
 """
 
 from __future__ import annotations
@@ -118,43 +119,46 @@ class _History:
             names = [n for p in gitrev.paths_at(self.repo, commit, self.folder) if (n := self.relative(p))]
         return _State(changes, revisions, frozenset(n for n in names if _is_golden(n)))
 
-    def steps(self) -> Iterator[tuple[str | None, str | None]]:
-        """(parent, commit) pairs since the commit that added the ledger; the working tree last (None)."""
-        chain = gitrev.first_parent_history(self.repo)
+    def steps(self) -> Iterator[tuple[tuple[str, ...], str | None]]:
+        """(parents, commit) of every commit since the one that added the ledger, branch commits and
+        merges included, parents first; the working tree (None, parent HEAD) last."""
         intro = gitrev.first_commit_adding(self.repo, f"{self.folder}/{ledger.LEDGER_NAME}")
-        start = chain.index(intro) if intro in chain else len(chain)
-        for index in range(start, len(chain)):
-            yield (chain[index - 1] if index else None), chain[index]
-        yield (chain[-1] if chain else None), None
+        head = gitrev.head(self.repo)
+        if intro is not None:
+            for commit in gitrev.descendants(self.repo, intro):
+                yield gitrev.parents(self.repo, commit), commit
+        yield ((head,) if head else ()), None
 
 
-def _added_names(
-    before: ledger.Ledger, after: ledger.Ledger, where: str
-) -> tuple[list[ledger.Change], list[str]]:
-    """What the step added to the ledger, as changes holding only their new ``files`` items (plus the
-    entry's exclusions); and the entries it rewrote or removed."""
+def _rewritten(before: ledger.Ledger, after: ledger.Ledger, where: str) -> list[str]:
+    """Entries of ``before`` that ``after`` rewrote (revision, or files taken away) or removed."""
+    problems = []
+    for old in before.changes:
+        change = after.get(old.id)
+        if change is None:
+            problems.append(f"{old.id} was removed in {where}: entries are only appended or extended")
+        elif old.revision != change.revision or not set(old.files) <= set(change.files):
+            problems.append(f"{old.id} was rewritten in {where}: entries are only appended or extended")
+    return problems
+
+
+def _new_items(parents: list[ledger.Ledger], after: ledger.Ledger) -> list[ledger.Change]:
+    """The ledger items that are new against every parent, as changes holding only those items (plus
+    their entry's exclusions)."""
     added: list[ledger.Change] = []
-    rewritten: list[str] = []
     for change in after.changes:
-        old = before.get(change.id)
-        if old is not None and (old.revision != change.revision or not set(old.files) <= set(change.files)):
-            rewritten.append(f"{change.id} was rewritten in {where}: entries are only appended or extended")
-        known = set(old.files) if old is not None else set()
-        new = tuple(item for item in change.files if item not in known)
+        known = [set(old.files) if (old := parent.get(change.id)) else set() for parent in parents]
+        new = tuple(item for item in change.files if all(item not in seen for seen in known))
         if new:
             exclusions = tuple(item for item in change.files if item.startswith("!") and item not in new)
             added.append(replace(change, files=new + exclusions))
-    rewritten.extend(
-        f"{old.id} was removed in {where}: entries are only appended or extended"
-        for old in before.changes
-        if after.get(old.id) is None
-    )
-    return added, rewritten
+    return added
 
 
 def history(golden_dir: Path, repo: Path) -> list[GateProblem]:
     """Every change of a golden file since the ledger's introduction is named by the ledger, and only
-    those."""
+    those. A merge is judged by what it changed against every parent (its branches' commits are judged
+    one by one)."""
     reader = _History(repo, golden_dir)
     problems: list[GateProblem] = []
     states: dict[str | None, _State] = {}
@@ -164,22 +168,33 @@ def history(golden_dir: Path, repo: Path) -> list[GateProblem]:
             states[commit] = reader.state(commit)
         return states[commit]
 
-    for parent, commit in reader.steps():
+    for parents, commit in reader.steps():
         where = "the working tree" if commit is None else f"commit {commit[:12]}"
-        before = state(parent) if parent is not None else _State(ledger.Ledger(), {}, frozenset())
+        befores = [state(parent) for parent in parents] or [_State(ledger.Ledger(), {}, frozenset())]
         after = state(commit)
-        status = {
-            name: letter
-            for path, letter in gitrev.changed_paths(repo, parent, commit, reader.folder).items()
-            if (name := reader.relative(path)) and _is_golden(name)
-        }
-        added, rewritten = _added_names(before.changes, after.changes, where)
-        problems.extend(GateProblem(ledger.LEDGER_NAME, why) for why in rewritten)
+        statuses = [
+            {
+                name: letter
+                for path, letter in gitrev.changed_paths(repo, parent, commit, reader.folder).items()
+                if (name := reader.relative(path)) and _is_golden(name)
+            }
+            for parent in (parents or (None,))
+        ]
+        status = {name: letter for name, letter in statuses[0].items() if all(name in s for s in statuses)}
+        for before in befores:
+            problems.extend(
+                GateProblem(ledger.LEDGER_NAME, why)
+                for why in _rewritten(before.changes, after.changes, where)
+            )
+        added = _new_items([before.changes for before in befores], after.changes)
         moved = {
             name
-            for name in after.files & before.files
-            if name in before.revisions
-            and after.revisions.get(name, before.revisions[name]) != before.revisions[name]
+            for name in after.files
+            if all(
+                name in before.revisions
+                and after.revisions.get(name, before.revisions[name]) != before.revisions[name]
+                for before in befores
+            )
         }
         for name in sorted({n for n, letter in status.items() if letter == "M"} | moved):
             if not any(change.names(name) for change in added):

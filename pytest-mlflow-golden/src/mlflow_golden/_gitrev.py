@@ -19,12 +19,15 @@ __all__ = [
     "GitError",
     "UnknownRevisionError",
     "changed_paths",
+    "descendants",
     "dirty_paths",
     "file_at",
     "first_commit_adding",
     "first_parent_history",
     "has_commit",
+    "head",
     "is_shallow",
+    "parents",
     "paths_at",
     "repo_root",
     "resolve_revision",
@@ -99,6 +102,25 @@ def first_parent_history(repo: Path) -> list[str]:
     if _git(["rev-parse", "--verify", "--quiet", "HEAD"], repo).returncode != 0:
         return []
     return _checked(["rev-list", "--first-parent", "--reverse", "HEAD"], repo, "list the history").split()
+
+
+def head(repo: Path) -> str | None:
+    """The commit HEAD names, or None in a repository without commits."""
+    completed = _git(["rev-parse", "--verify", "--quiet", "HEAD"], repo)
+    return completed.stdout.strip() if completed.returncode == 0 else None
+
+
+def descendants(repo: Path, commit: str) -> list[str]:
+    """``commit`` and every commit of HEAD's history that descends from it, parents before children."""
+    args = ["rev-list", "--reverse", "--topo-order", "--ancestry-path", f"{commit}..HEAD"]
+    later = _checked(args, repo, "list the history")
+    return [commit, *later.split()]
+
+
+def parents(repo: Path, commit: str) -> tuple[str, ...]:
+    """The parents of ``commit`` (none for a root commit; the first parent first)."""
+    line = _checked(["rev-list", "--parents", "-n", "1", commit], repo, f"read the parents of {commit}")
+    return tuple(line.split()[1:])
 
 
 def first_commit_adding(repo: Path, path: str) -> str | None:
