@@ -5,30 +5,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
+from _scenario_variants import BUDGET, GOLDEN, ScenarioVariants
 
 from mlflow_golden._golden_paths import pending_path
 
-SCENARIO = """
+__all__ = [
+    "BUDGET", "BUDGET_LOWER", "BUDGET_OVER", "GOLDEN", "SCENARIO", "SNAPSHOT_CHANGE",
+    "pending_files", "pending_of", "write_scenario",
+]  # fmt: skip
+
+SCENARIO = ScenarioVariants(
+    """
 def test_scenario(tracking_store, golden):
     c = tracking_store.client
-    exp = c.create_experiment("sweep")
-    run = c.create_run(exp, run_name="trial", tags={{"team": "{TEAM}"}})
+    run = c.create_run(c.create_experiment("sweep"), run_name="trial", tags={{"team": "{TEAM}"}})
     {READS}
     golden.check(result=run.info.run_name)
-"""
-BASELINE = {"TEAM": "blue", "READS": "c.get_experiment(exp)"}
+""",
+    TEAM="blue",
+    READS="c.get_experiment(run.info.experiment_id)",
+)
 #: Changes that touch only the snapshot, or only the store calls (reads leave the snapshot alone).
 SNAPSHOT_CHANGE = {"TEAM": "red"}
-BUDGET_OVER = {"READS": "c.get_experiment(exp); c.get_run(run.info.run_id)"}
+BUDGET_OVER = {"READS": "c.get_experiment(run.info.experiment_id); c.get_run(run.info.run_id)"}
 BUDGET_LOWER = {"READS": "pass"}
 
-GOLDEN = Path("golden/test_scenario/test_scenario.json")
-BUDGET = Path("golden/test_scenario/test_scenario.calls.json")
-
-
-def write_scenario(pytester: pytest.Pytester, **changes: str) -> None:
-    pytester.makepyfile(test_scenario=SCENARIO.format(**{**BASELINE, **changes}))
+write_scenario = SCENARIO.write
 
 
 def pending_files(root: Path) -> list[str]:

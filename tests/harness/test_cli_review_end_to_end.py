@@ -30,10 +30,6 @@ class Accepted(NamedTuple):
     """What the code at HEAD records (the source of the pending files)."""
     completed: CliRun
 
-    @property
-    def golden(self) -> Path:
-        return self.project / "golden"
-
 
 def _make(root: Path) -> CliRun:
     project = demo.make_project(root / "project")
@@ -80,17 +76,17 @@ def test_accept_all_exits_0(accepted: Accepted) -> None:
 
 def test_accepted_goldens_are_what_the_code_at_head_records(accepted: Accepted) -> None:
     for name in (demo.SWEEP_GOLDEN, demo.SINGLE_GOLDEN):
-        assert (accepted.golden / name).read_bytes() == (accepted.fresh / name).read_bytes()
-    assert not list(accepted.golden.rglob("*" + PENDING_SUFFIX))
+        assert ((accepted.project / "golden") / name).read_bytes() == (accepted.fresh / name).read_bytes()
+    assert not list((accepted.project / "golden").rglob("*" + PENDING_SUFFIX))
 
 
 def test_accept_names_head_and_the_change_in_the_manifest_and_the_ledger(accepted: Accepted) -> None:
     head = _head(accepted)
-    files = manifest.load(accepted.golden / "MANIFEST.json").files
+    files = manifest.load((accepted.project / "golden") / "MANIFEST.json").files
     assert {
         (files[name].revision, files[name].change) for name in (demo.SWEEP_GOLDEN, demo.SINGLE_GOLDEN)
     } == {(head, "GC-1")}
-    ledger = tomllib.loads((accepted.golden / "CHANGES.toml").read_text(encoding="utf-8"))
+    ledger = tomllib.loads(((accepted.project / "golden") / "CHANGES.toml").read_text(encoding="utf-8"))
     assert [(c["id"], c["revision"], c["files"]) for c in ledger["change"]] == [
         ("GC-1", head, ["*", "!*.calls.json"])  # every snapshot, no budget
     ]

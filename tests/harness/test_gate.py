@@ -66,6 +66,15 @@ def _accept(repo: Path, names: tuple[str, ...], text: str, revision: str = LATER
     record_change(golden, before, names, revision, ChangeRequest(**request), VERSIONS)
 
 
+def _re_record_without_a_change(repo: Path, name: str, text: str) -> None:
+    """A recording from LATER outside accept: the file and its manifest entry, no ledger entry."""
+    golden = repo / "golden"
+    _write(golden, name, text)
+    previous = manifest.load(golden / manifest.MANIFEST_NAME)
+    updated = manifest.update(previous, golden, [name], LATER, baseline=False, **VERSIONS)
+    manifest.write(golden / manifest.MANIFEST_NAME, updated)
+
+
 def test_an_untouched_catalog_passes(repo: Path) -> None:
     assert _problems(repo) == []
 
@@ -81,13 +90,7 @@ def test_a_golden_edited_by_hand_fails_on_its_sha_and_on_the_missing_ledger_entr
 
 
 def test_a_silent_re_record_fails_even_with_a_matching_manifest(repo: Path) -> None:
-    golden = repo / "golden"
-    _write(golden, SNAPSHOT, "re-recorded from newer code\n")
-    previous = manifest.load(golden / manifest.MANIFEST_NAME)
-    manifest.write(
-        golden / manifest.MANIFEST_NAME,
-        manifest.update(previous, golden, [SNAPSHOT], LATER, baseline=False, **VERSIONS),
-    )
+    _re_record_without_a_change(repo, SNAPSHOT, "re-recorded from newer code\n")
     sha = commit_all(repo, "re-record")
 
     problems = _problems(repo)
@@ -136,13 +139,19 @@ def test_a_ledger_pattern_that_matches_no_golden_fails(repo: Path) -> None:
     ]
 
 
-def test_a_whole_catalog_pattern_passes_when_every_file_changed(repo: Path) -> None:
+def _rerecord_as_schema_2(repo: Path, names: tuple[str, ...]) -> None:
+    """``names`` re-recorded from the baseline as one change over the whole catalog (``catalog=FILES``)."""
     golden = repo / "golden"
     before = shas(golden, list(FILES))
-    for name in FILES:
+    for name in names:
         _write(golden, name, f"{name} in schema 2\n")
     request = ChangeRequest(title="schema 2", why="steps and artifacts")
     record_change(golden, before, FILES, BASELINE, request, VERSIONS, catalog=FILES)
+
+
+def test_a_whole_catalog_pattern_passes_when_every_file_changed(repo: Path) -> None:
+    golden = repo / "golden"
+    _rerecord_as_schema_2(repo, FILES)
     commit_all(repo, "schema 2")
 
     assert ledger.load(golden / ledger.LEDGER_NAME).changes[0].files == ("*",)
@@ -163,13 +172,8 @@ def test_a_whole_catalog_pattern_fails_for_each_file_left_unchanged(repo: Path) 
 
 
 def test_a_snapshots_only_pattern_passes_when_every_snapshot_and_no_budget_changed(repo: Path) -> None:
-    snapshots = tuple(name for name in FILES if not name.endswith(".calls.json"))
     golden = repo / "golden"
-    before = shas(golden, list(FILES))
-    for name in snapshots:
-        _write(golden, name, f"{name} in schema 2\n")
-    request = ChangeRequest(title="schema 2", why="steps and artifacts")
-    record_change(golden, before, FILES, BASELINE, request, VERSIONS, catalog=FILES)
+    _rerecord_as_schema_2(repo, tuple(name for name in FILES if not name.endswith(".calls.json")))
 
     assert ledger.load(golden / ledger.LEDGER_NAME).changes[0].files == ("*", "!*.calls.json")
     assert _problems(repo) == []
@@ -234,13 +238,7 @@ def test_changes_made_before_the_ledger_existed_are_history(tmp_path: Path) -> N
 
 
 def test_a_new_scenario_recorded_later_needs_no_ledger_entry(repo: Path) -> None:
-    golden = repo / "golden"
-    _write(golden, "golden/test_a/test_new.json", "a new scenario\n")
-    previous = manifest.load(golden / manifest.MANIFEST_NAME)
-    updated = manifest.update(
-        previous, golden, ["golden/test_a/test_new.json"], LATER, baseline=False, **VERSIONS
-    )
-    manifest.write(golden / manifest.MANIFEST_NAME, updated)
+    _re_record_without_a_change(repo, "golden/test_a/test_new.json", "a new scenario\n")
     commit_all(repo, "new scenario for new code")
 
     assert _problems(repo) == []
@@ -281,14 +279,8 @@ def test_changes_on_a_merged_branch_are_judged_commit_by_commit(repo: Path) -> N
 
 
 def test_a_silent_re_record_on_a_merged_branch_fails(repo: Path) -> None:
-    golden = repo / "golden"
     _branch(repo)
-    _write(golden, SNAPSHOT, "re-recorded on a branch\n")
-    previous = manifest.load(golden / manifest.MANIFEST_NAME)
-    manifest.write(
-        golden / manifest.MANIFEST_NAME,
-        manifest.update(previous, golden, [SNAPSHOT], LATER, baseline=False, **VERSIONS),
-    )
+    _re_record_without_a_change(repo, SNAPSHOT, "re-recorded on a branch\n")
     sha = commit_all(repo, "re-record on a branch")
     _merge(repo)
 

@@ -60,31 +60,32 @@ def test_artifacts_are_recorded_recursively_by_path_with_size_and_hash(recorded:
     assert model["sha256"] == "40aff2e9d2d8922e47afd4648e6967497158785fbd1da870e7110266bf944880"
 
 
+def _compare_fails_with(recorded: pytest.Pytester, run_inner: InnerRun, line: str, **changes: str) -> None:
+    """The variant with ``changes`` fails its compare run, and the report holds ``line``."""
+    SCENARIO.write(recorded, **changes)
+    result = run_inner()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([line])
+
+
 def test_a_metric_logged_at_another_step_fails_showing_both_steps(
     recorded: pytest.Pytester, run_inner: InnerRun
 ) -> None:
-    SCENARIO.write(recorded, STEP="1")
-    result = run_inner()
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*metrics.loss: [[]step 0: 0.5[]] -> [[]step 1: 0.5[]]*"])
+    _compare_fails_with(
+        recorded, run_inner, "*metrics.loss: [[]step 0: 0.5[]] -> [[]step 1: 0.5[]]*", STEP="1"
+    )
 
 
 def test_an_artifact_no_longer_logged_fails_naming_it_missing(
     recorded: pytest.Pytester, run_inner: InnerRun
 ) -> None:
-    SCENARIO.write(recorded, LOG_MODEL="pass")
-    result = run_inner()
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*artifact model.onnx: missing (recorded 256 B, sha256 40aff2e9d2d8)*"])
+    line = "*artifact model.onnx: missing (recorded 256 B, sha256 40aff2e9d2d8)*"
+    _compare_fails_with(recorded, run_inner, line, LOG_MODEL="pass")
 
 
 def test_an_artifact_with_other_content_fails(recorded: pytest.Pytester, run_inner: InnerRun) -> None:
-    SCENARIO.write(recorded, MODEL="bytes(range(255, -1, -1))")
-    result = run_inner()
-    result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        ["*artifact model.onnx: content differs (256 B, sha256 40aff2e9d2d8 -> 256 B*"]
-    )
+    line = "*artifact model.onnx: content differs (256 B, sha256 40aff2e9d2d8 -> 256 B*"
+    _compare_fails_with(recorded, run_inner, line, MODEL="bytes(range(255, -1, -1))")
 
 
 def test_a_text_artifact_embedding_the_temp_path_and_run_id_hashes_the_same_elsewhere(

@@ -12,7 +12,7 @@ too). The CLI names the options it uses only through the constants below.
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -56,19 +56,30 @@ def join_option_values(args: Sequence[str], options: frozenset[str] = VALUE_OPTI
     as it is, for pytest to report.
     """
     joined: list[str] = []
+    for words, pair in _scan(args, options):
+        if pair:
+            joined.append(f"{words[0]}={words[1]}")
+        else:
+            joined.extend(words)
+    return joined
+
+
+def _scan(args: Sequence[str], options: frozenset[str]) -> Iterator[tuple[list[str], bool]]:
+    """The words of ``args`` in order, grouped: an option of ``options`` with the next word as its
+    value (``True``), any other word alone (``False``), and from a lone ``--`` on everything as one
+    group (``False``)."""
     index = 0
     while index < len(args):
         arg = args[index]
         if arg == "--":
-            joined.extend(args[index:])
-            break
+            yield list(args[index:]), False
+            return
         if arg in options and index + 1 < len(args):
-            joined.append(f"{arg}={args[index + 1]}")
+            yield list(args[index : index + 2]), True
             index += 2
-            continue
-        joined.append(arg)
-        index += 1
-    return joined
+        else:
+            yield [arg], False
+            index += 1
 
 
 XDIST_OPTIONS: Final = frozenset({"-n", "--numprocesses", "--dist", "--maxprocesses", "--max-worker-restart"})
@@ -143,22 +154,14 @@ def split_pytest_values(args: Sequence[str], keep: frozenset[str] = frozenset())
     options = (PYTEST_VALUE_OPTIONS | VALUE_OPTIONS) - keep
     rest: list[str] = []
     taken: dict[int, list[str]] = {}
-    index = 0
-    while index < len(args):
-        arg = args[index]
-        if arg == "--":
-            rest.extend(args[index:])
-            break
-        if arg in options and index + 1 < len(args):
-            taken.setdefault(len(rest), []).extend(args[index : index + 2])
-            index += 2
-            continue
-        long_name = arg.split("=", 1)[0]
-        if (arg.startswith("--") and "=" in arg and long_name in options) or (
-            not arg.startswith("--") and len(arg) > 2 and arg[:2] in options
-        ):
-            taken.setdefault(len(rest), []).append(arg)
+    for words, pair in _scan(args, options):
+        arg = words[0]
+        attached = arg != "--" and (
+            (arg.startswith("--") and "=" in arg and arg.split("=", 1)[0] in options)
+            or (not arg.startswith("--") and len(arg) > 2 and arg[:2] in options)
+        )
+        if pair or attached:
+            taken.setdefault(len(rest), []).extend(words)
         else:
-            rest.append(arg)
-        index += 1
+            rest.extend(words)
     return SplitArgs(rest, taken)
