@@ -120,3 +120,27 @@ def test_reachability_needs_every_ancestor_searchable_by_others(tmp_path: Path) 
     private.chmod(0o700)
     assert not postgres._world_reachable(private / "bin")
     assert postgres._world_reachable(Path("/usr/bin"))
+
+
+class _Connection:
+    """Stands in for a psycopg connection: notes whether it was closed."""
+
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_closing_the_manager_closes_connections_to_a_server_it_does_not_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mlflow_golden import _backends as backends
+    from mlflow_golden import _postgres as postgres
+
+    shared = _Connection()
+    monkeypatch.setitem(postgres._CONNECTIONS, "postgresql://shared/mlflow", shared)
+
+    backends.BackendManager().close()
+
+    assert shared.closed
+    assert "postgresql://shared/mlflow" not in postgres._CONNECTIONS

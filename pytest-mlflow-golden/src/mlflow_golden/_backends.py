@@ -191,7 +191,9 @@ class BackendManager:
                 engine.dispose()
 
     def close(self) -> None:
-        """Stop our server (never a shared one) and delete temporary files."""
+        """Close this process's database connections, stop our server (never a shared one) and delete
+        temporary files."""
+        postgres.close_connections()
         if self._server is not None:
             self._server.cleanup()
             self._server = None

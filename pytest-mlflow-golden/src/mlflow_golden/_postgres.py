@@ -247,6 +247,13 @@ def _close_connection(uri: str) -> None:
         connection.close()
 
 
+def close_connections() -> None:
+    """Close every connection this process opened, also to a server another process owns (a shared
+    server's users reset it too): an unclosed one warns (``ResourceWarning``) when collected."""
+    for uri in list(_CONNECTIONS):
+        _close_connection(uri)
+
+
 def _reset_sql(uri: str, pristine: str) -> str:
     """One script: empty every MLflow table (not alembic_version), restore the pristine rows and
     put every sequence back where the fresh schema had it."""
