@@ -23,7 +23,6 @@ __all__ = [
     "dirty_paths",
     "file_at",
     "first_commit_adding",
-    "first_parent_history",
     "has_commit",
     "head",
     "is_shallow",
@@ -95,13 +94,6 @@ def _checked(args: Sequence[str], repo: Path, purpose: str) -> str:
     if completed.returncode != 0:
         raise GitError(f"cannot {purpose}: {_detail(completed)}")
     return completed.stdout
-
-
-def first_parent_history(repo: Path) -> list[str]:
-    """The commits of HEAD's first-parent chain, oldest first (empty in a repository without commits)."""
-    if _git(["rev-parse", "--verify", "--quiet", "HEAD"], repo).returncode != 0:
-        return []
-    return _checked(["rev-list", "--first-parent", "--reverse", "HEAD"], repo, "list the history").split()
 
 
 def head(repo: Path) -> str | None:
