@@ -66,13 +66,3 @@ def printed(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
         "stdout": stdout,
         "stderr": _TRACEBACK.sub("Traceback (most recent call last): <frames>\n", stderr),
     }
-
-
-def skip_where_tag_values_are_capped(backend: str) -> None:
-    """Skip a scenario storing a tag value over 8000 characters on PostgreSQL.
-
-    MLflow declares the tag value column VARCHAR(8000): sqlite ignores the length, PostgreSQL
-    enforces it (StringDataRightTruncation), so the write fails there whatever the code does.
-    """
-    if backend == "postgres":
-        pytest.skip("PostgreSQL enforces MLflow's VARCHAR(8000) tag value column; sqlite does not")

@@ -21,7 +21,7 @@ from _support_child_run import (
     run_child,
     start_live_run,
 )
-from scenario_support import skip_where_tag_values_are_capped
+from mlflow.utils.validation import MAX_TAG_VAL_LENGTH
 
 from infrastructure.tracking.mlflow import runs
 
@@ -173,14 +173,7 @@ def test_independent_run_with_env_experiment_name_of_a_missing_experiment(
         {"trial_number": "override"},
         {PARENT_TAG: "caller-parent"},
         {RUN_NAME_TAG: "trial_4"},
-        pytest.param(
-            {"count": 5},
-            marks=pytest.mark.golden_budget_differs_on(
-                "server",
-                "postgres",
-                reason="the REST store rejects an int tag value: create without tags, then set_tag",
-            ),
-        ),
+        {"count": 5},
         {"quoted": 'it\'s "quoted"'},
     ],
     ids=["extra", "trial-number", "parent-tag", "run-name-equal", "int-value", "quoted-value"],
@@ -190,10 +183,31 @@ def test_additional_tags_are_merged_last_in_a_single_create(tracking_store, gold
     golden.check(result=run_child(golden, known.parent_id, "4", additional_tags=additional_tags))
 
 
-def test_tag_value_over_the_documented_5000_chars_is_stored_whole(tracking_store, golden):
-    skip_where_tag_values_are_capped(tracking_store.backend)
+def test_tag_value_at_mlflows_limit_is_stored_whole(tracking_store, golden):
     known = arrange(tracking_store.client)
-    golden.check(result=run_child(golden, known.parent_id, "4", additional_tags={"long": "v" * 8001}))
+    golden.check(
+        result=run_child(golden, known.parent_id, "4", additional_tags={"long": "v" * MAX_TAG_VAL_LENGTH})
+    )
+
+
+def test_tag_value_over_mlflows_limit_raises_at_the_call_before_any_store_call(tracking_store, golden):
+    known = arrange(tracking_store.client)
+    golden.check(
+        result=run_child(
+            golden, known.parent_id, "4", additional_tags={"long": "v" * (MAX_TAG_VAL_LENGTH + 1)}
+        )
+    )
+
+
+def test_tag_value_over_mlflows_limit_raises_for_the_tuple_shape_before_any_store_call(
+    tracking_store, golden
+):
+    known = arrange(tracking_store.client)
+    with golden.catch_error():
+        runs.create_child_run(
+            known.parent_id, "4", additional_tags={"long": "v" * (MAX_TAG_VAL_LENGTH + 1)}, return_tuple=True
+        )
+    golden.check()
 
 
 def test_caller_run_name_differing_goes_through_f2_and_renames_the_single_child(tracking_store, golden):

@@ -22,7 +22,7 @@ from _support_runs_helpers import (
     resolve_outcome,
     start_fluent_run,
 )
-from scenario_support import skip_where_tag_values_are_capped
+from mlflow.utils.validation import MAX_TAG_VAL_LENGTH
 
 
 # -- create_run_safe: happy paths ------------------------------------------------------------------
@@ -145,12 +145,31 @@ def test_create_run_safe_tag_value_over_5000_chars_is_stored_whole(tracking_stor
     )
 
 
-def test_create_run_safe_tag_value_over_8000_chars_is_stored_whole(tracking_store, golden):
-    skip_where_tag_values_are_capped(tracking_store.backend)
+def test_create_run_safe_tag_value_at_mlflows_limit_is_stored_whole(tracking_store, golden):
     known = arrange(tracking_store.client)
     golden.check(
         result=create_run_safe_outcome(
-            golden, known.existing_experiment_id, "fresh", tags={"note": "y" * 8001}
+            golden, known.existing_experiment_id, "fresh", tags={"note": "y" * MAX_TAG_VAL_LENGTH}
+        )
+    )
+
+
+def test_create_run_safe_tag_value_over_mlflows_limit_returns_none_without_a_store_call(
+    tracking_store, golden
+):
+    known = arrange(tracking_store.client)
+    golden.check(
+        result=create_run_safe_outcome(
+            golden, known.existing_experiment_id, "fresh", tags={"note": "y" * (MAX_TAG_VAL_LENGTH + 1)}
+        )
+    )
+
+
+def test_create_run_safe_sends_non_str_tag_values_as_str(tracking_store, golden):
+    known = arrange(tracking_store.client)
+    golden.check(
+        result=create_run_safe_outcome(
+            golden, known.existing_experiment_id, "fresh", tags={"count": 3, "ratio": 0.5, "none": None}
         )
     )
 

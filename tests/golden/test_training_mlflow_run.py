@@ -22,7 +22,8 @@ from _support_mlflow_setup import (
     parent_run,
     printed_canonical,
 )
-from scenario_support import index_path, make_config_dir, read_index, skip_where_tag_values_are_capped
+from mlflow.utils.validation import MAX_TAG_VAL_LENGTH
+from scenario_support import index_path, make_config_dir, read_index
 
 from training.execution.mlflow_setup import create_training_mlflow_run
 
@@ -320,20 +321,12 @@ def test_empty_run_name_without_tag(tracking_store, golden):
     golden.check(result=_ctm(golden, "train", ""))
 
 
-def test_tag_value_none(tracking_store, golden):
-    # Backend-dependent: the file store keeps "", sqlite stores NULL (which the harness cannot
-    # snapshot) and the server client raises TypeError before sending.
-    if tracking_store.backend != "file":
-        pytest.skip(f"tag value None is backend-dependent ({tracking_store.backend})")
+def test_tag_value_none_is_sent_as_the_string_none(tracking_store, golden):
     existing_experiment(tracking_store.client, "train")
     golden.check(result=_ctm(golden, "train", "final", tags={"kept": "yes", "empty": None}))
 
 
 def test_tag_value_int(tracking_store, golden):
-    # Backend-dependent: file and sqlite store str(value); the REST client (server, postgres)
-    # raises TypeError.
-    if tracking_store.backend in ("server", "postgres"):
-        pytest.skip("an int tag value raises TypeError in the REST client")
     existing_experiment(tracking_store.client, "train")
     golden.check(result=_ctm(golden, "train", "final", tags={"trial_number": 3, "zero": 0}))
 
@@ -348,10 +341,22 @@ def test_tag_value_longer_than_5000_characters(tracking_store, golden):
     golden.check(result={**outcome, "stored_length": stored})
 
 
-def test_tag_value_longer_than_8000_characters(tracking_store, golden):
-    skip_where_tag_values_are_capped(tracking_store.backend)
+def test_tag_value_at_mlflows_limit_is_stored_whole(tracking_store, golden):
     existing_experiment(tracking_store.client, "train")
-    outcome = _ctm(golden, "train", "final", tags={"long": "y" * 8001})
+    outcome = _ctm(golden, "train", "final", tags={"long": "y" * MAX_TAG_VAL_LENGTH})
+    golden.check(result={"created": "returned" in outcome})
+
+
+def test_tag_value_over_mlflows_limit_raises_before_any_store_call(tracking_store, golden):
+    outcome = _ctm(golden, "train", "final", tags={"long": "y" * (MAX_TAG_VAL_LENGTH + 1)})
+    golden.check(result={"created": "returned" in outcome})
+
+
+def test_tag_value_over_mlflows_limit_raises_for_a_child_before_any_store_call(tracking_store, golden):
+    outcome = _ctm(
+        golden, "train", "final", tags={"long": "y" * (MAX_TAG_VAL_LENGTH + 1)},
+        parent_run_id="p" * 32, create_as_child=True,
+    )  # fmt: skip
     golden.check(result={"created": "returned" in outcome})
 
 

@@ -26,6 +26,7 @@ from infrastructure.tracking.mlflow.runs import (
     require_parent_run_id,
     standalone_experiment_id,
 )
+from infrastructure.tracking.mlflow.tag_values import tag_values
 from infrastructure.tracking.mlflow.uri_masking import mask_uris_in_text
 from infrastructure.tracking.mlflow.urls import get_mlflow_run_url
 
@@ -85,8 +86,9 @@ def create_training_mlflow_run(
     missing, or the parent's; no parent tag is added) and ``runs.create_run_with_tags``
     (re-raise). The run is RUNNING and not started. Added here: with ``root_dir``, ``config_dir``
     and ``context`` the local index is updated, and a run URL is logged; errors of both are
-    swallowed.
+    swallowed. Tag values are sent as ``str``; one over MLflow's limit raises ValueError first.
     """
+    tags = tag_values(tags)
     if run_id:
         return run_id, MlflowClient(tracking_uri=tracking_uri).get_run(run_id)
 
@@ -97,7 +99,7 @@ def create_training_mlflow_run(
 
     client = MlflowClient(tracking_uri=tracking_uri)
     experiment_id = standalone_experiment_id(client, experiment_name, parent_run_id)
-    created_run = create_run_with_tags(client, experiment_id, run_name, tags or {}, "raise")
+    created_run = create_run_with_tags(client, experiment_id, run_name, tags, "raise")
     new_run_id: str = created_run.info.run_id
 
     if root_dir and config_dir and context:

@@ -20,8 +20,9 @@ from mlflow.entities import LifecycleStage, RunTag
 from mlflow.tracking import MlflowClient
 
 from infrastructure.tracking.mlflow.finder import DIRECT_QUERY_FAILED, STRATEGY_DIRECT_QUERY, find_mlflow_run
+from infrastructure.tracking.mlflow.tag_values import tag_values
 from infrastructure.tracking.mlflow.uri_masking import mask_uris_in_text
-from training.execution.tag_helpers import _build_lineage_tags_dict, _get_training_tag_keys
+from training.execution.tag_helpers import LINEAGE_FIELDS, _build_lineage_tags_dict, _get_training_tag_keys
 
 
 def apply_lineage_tags(
@@ -34,9 +35,11 @@ def apply_lineage_tags(
 ) -> None:
     """Tag the final-training run with ``trained_on_full_data`` and the HPO lineage.
 
-    Any error is printed (``⚠ Could not set MLflow tags: ...`` plus a traceback on stderr).
+    Any error is printed (``⚠ Could not set MLflow tags: ...`` plus a traceback on stderr); a
+    lineage value over MLflow's tag length limit is such an error, raised before the search.
     """
     try:
+        tag_values({field: lineage[field] for field in LINEAGE_FIELDS if lineage.get(field)})  # no search yet
         report = find_mlflow_run(
             experiment_name, context=context, output_dir=output_dir, strict=False,
             root_dir=root_dir, config_dir=config_dir, direct_query_fallback=True,
@@ -51,11 +54,11 @@ def apply_lineage_tags(
             # the same way on every store); the run's status and end time are left as they are.
             keys = _get_training_tag_keys(config_dir, ("trained_on_full_data",))
             lineage_tags = _build_lineage_tags_dict(lineage, config_dir)
-            tags = {keys["trained_on_full_data"]: "true", **lineage_tags}
+            tags = tag_values({keys["trained_on_full_data"]: "true", **lineage_tags})
             client = MlflowClient()
             if client.get_run(run_id).info.lifecycle_stage != LifecycleStage.ACTIVE:
                 raise ValueError(f"Run {run_id} is deleted; its tags are left unchanged")
-            client.log_batch(run_id, tags=[RunTag(key, str(value)) for key, value in tags.items()])
+            client.log_batch(run_id, tags=[RunTag(key, value) for key, value in tags.items()])
             if lineage_tags:
                 print(f"✓ Set lineage tags in MLflow run {run_id[:12]}...")
                 print(f"   Lineage: {list(lineage_tags.keys())}")

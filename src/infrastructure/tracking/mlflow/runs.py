@@ -15,7 +15,9 @@ The public functions differ on purpose (legacy-core §6.1); every difference is 
 stderr report) on top of these functions.
 
 A child run needs a parent: a ``parent_run_id`` that is None or empty raises ValueError
-(:func:`require_parent_run_id`) before any store call.
+(:func:`require_parent_run_id`) before any store call. Caller tags go through
+:func:`~infrastructure.tracking.mlflow.tag_values.tag_values` on entry (values as ``str``; one over
+MLflow's limit raises ValueError before any store call).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import mlflow
 from mlflow.tracking import MlflowClient
 
 from infrastructure.tracking.mlflow.masked_logging import get_logger
+from infrastructure.tracking.mlflow.tag_values import tag_values
 
 logger = get_logger(__name__)
 
@@ -310,6 +313,7 @@ def create_child_run_with(
     the policy's sources, RuntimeError.
     """
     require_parent_run_id(parent_run_id)
+    tags = tag_values(tags)
     client = MlflowClient(tracking_uri=tracking_uri)
     experiment_id = first_experiment_id(
         policy.experiment_sources, client, parent_run_id=parent_run_id, experiment_name=experiment_name
@@ -358,6 +362,7 @@ def create_child_run(
     ``(run_id, Run)`` at once; with no experiment id this raises RuntimeError (there is no F1).
     """
     require_parent_run_id(parent_run_id)
+    additional_tags = tag_values(additional_tags)
     run_name = f"trial_{trial_number}"
     if return_tuple:
         return create_child_run_with(
@@ -439,7 +444,7 @@ def create_run_safe(
     never mutated and the experiment id is used as given.
     """
     try:
-        run_tags = dict(tags) if tags else {}
+        run_tags = tag_values(tags)
         if parent_run_id is not None:
             run_tags[_PARENT_TAG] = require_parent_run_id(parent_run_id)
         run = create_run_with_tags(MlflowClient(), experiment_id, run_name, run_tags, "raise")
