@@ -140,10 +140,6 @@ def resume_update(*args: Any, **kwargs: Any) -> bool:
     return kwargs.get("run_status") == RunStatus.RUNNING
 
 
-def create_named(name: str) -> Callable[..., bool]:
-    """``create_run`` calls for a run named ``name``."""
-
-    def match(*args: Any, **kwargs: Any) -> bool:
-        return bool(kwargs.get("run_name") == name)
-
-    return match
+def failed_update(*args: Any, **kwargs: Any) -> bool:
+    """The ``update_run_info`` that ends a run FAILED (``set_terminated`` passes the status by keyword)."""
+    return kwargs.get("run_status") == RunStatus.FAILED

@@ -2,8 +2,9 @@
 
 Real store calls are made to fail with ``store_faults`` to reach the guarded branches: the parent
 read, the guarded create G and its reads, F2's create and per-tag writes, the start of the child,
-the F1/F3 fluent runs, and the Azure-only re-read, verification read and tag repair. Matchers pick
-calls by what they are (see _support_child_run), so the goldens hold on every backend.
+ending a child that could not be started, the F1 fluent run, and the Azure-only re-read,
+verification read and tag repair. Matchers pick calls by what they are (see _support_child_run), so
+the goldens hold on every backend.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from _support_child_run import (
     PARENT_TAG,
     arrange,
     client_read_of_new_run,
-    create_named,
+    failed_update,
     read_of,
     read_of_active_run,
     resume_update,
@@ -46,7 +47,7 @@ def test_f2_create_failing_too_raises_at_entry_and_creates_no_child(tracking_sto
     golden.check(result=run_child(golden, known.parent_id, "3"))
 
 
-def test_child_read_failing_after_create_leaves_two_child_runs(tracking_store, golden, store_faults):
+def test_child_read_failing_after_create_keeps_the_single_child(tracking_store, golden, store_faults):
     known = arrange(tracking_store.client)
     store_faults.fail("get_run", calls=1, match=client_read_of_new_run(known))
     golden.check(result=run_child(golden, known.parent_id, "3"))
@@ -67,19 +68,19 @@ def test_parent_read_failing_without_experiment_name_falls_back_to_an_independen
     golden.check(result=run_child(golden, known.parent_id, "3"))
 
 
-# -- start of the child fails -> F3 --------------------------------------------------------------
-def test_start_failing_diverts_into_an_unrelated_fallback_run_and_orphans_the_child(
-    tracking_store, golden, store_faults
-):
+# -- start of the child fails -> the child ends FAILED, the error is raised ----------------------
+def test_start_failing_ends_the_child_failed_and_raises_at_entry(tracking_store, golden, store_faults):
     known = arrange(tracking_store.client)
     store_faults.fail("update_run_info", calls=1, match=resume_update)
     golden.check(result=run_child(golden, known.parent_id, "3", additional_tags={"extra": "x"}))
 
 
-def test_start_and_fallback_start_failing_raises_at_entry(tracking_store, golden, store_faults):
+def test_start_failing_and_ending_the_child_failing_raises_the_start_error(
+    tracking_store, golden, store_faults
+):
     known = arrange(tracking_store.client)
     store_faults.fail("update_run_info", calls=1, match=resume_update)
-    store_faults.fail("create_run", calls=2, match=create_named("trial_3"))
+    store_faults.fail("update_run_info", calls=1, match=failed_update)
     golden.check(result=run_child(golden, known.parent_id, "3"))
 
 
@@ -128,14 +129,14 @@ def test_azure_create_failing_once_sets_the_azure_tags_one_by_one(tracking_store
     golden.check(result=run_child(golden, known.parent_id, "4"))
 
 
-def test_azure_verification_read_failing_leaves_two_child_runs(tracking_store, golden, store_faults):
+def test_azure_verification_read_failing_keeps_the_single_child(tracking_store, golden, store_faults):
     known = arrange(tracking_store.client)
     tracking_store.use_azureml()
     store_faults.fail("get_run", calls=2, match=client_read_of_new_run(known))
     golden.check(result=run_child(golden, known.parent_id, "4"))
 
 
-def test_azure_tag_repair_failing_leaves_two_child_runs_and_the_caller_parent_tag(
+def test_azure_tag_repair_failing_keeps_the_single_child_with_the_caller_parent_tag(
     tracking_store, golden, store_faults
 ):
     known = arrange(tracking_store.client)
@@ -146,14 +147,14 @@ def test_azure_tag_repair_failing_leaves_two_child_runs_and_the_caller_parent_ta
     )
 
 
-def test_azure_start_failing_diverts_into_an_unrelated_fallback_run(tracking_store, golden, store_faults):
+def test_azure_start_failing_ends_the_child_failed_and_raises_at_entry(tracking_store, golden, store_faults):
     known = arrange(tracking_store.client)
     tracking_store.use_azureml()
     store_faults.fail("update_run_info", calls=1, match=resume_update)
     golden.check(result=run_child(golden, known.parent_id, "4"))
 
 
-def test_azure_child_read_after_start_failing_raises_at_entry_with_the_child_left_active(
+def test_azure_child_read_after_start_failing_ends_the_active_child_failed_and_raises_at_entry(
     tracking_store, golden, store_faults
 ):
     known = arrange(tracking_store.client)

@@ -106,13 +106,13 @@ def test_active_run_experiment_is_used_when_parent_and_name_give_none(client: Ml
     with mlflow.start_run(experiment_id=outer_experiment) as outer:
         with pytest.raises(Exception, match="is already active"), create_child_run("missing-parent", "5"):
             pass
-        orphans = [
+        children = [
             run
             for run in client.search_runs(experiment_ids=[outer_experiment])
             if run.info.run_id != outer.info.run_id
         ]
-    assert [run.info.run_name for run in orphans] == ["trial_5"]
-    assert orphans[0].info.status == "RUNNING"
+    assert [run.info.run_name for run in children] == ["trial_5"]
+    assert children[0].info.status == "FAILED"
 
 
 # --- F1: no experiment ------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def test_f2_run_name_conflict_creates_without_tags_then_renames_via_set_tag(
     assert len(client.search_runs(experiment_ids=[experiment_id])) == 2  # parent + one child
 
 
-def test_f2_after_a_successful_create_leaves_two_child_runs(
+def test_f2_after_a_successful_create_keeps_the_created_child(
     client: MlflowClient, experiment_id: str, parent_id: str, mocker: MockerFixture
 ) -> None:
     real_get_run = MlflowClient.get_run
@@ -207,11 +207,10 @@ def test_f2_after_a_successful_create_leaves_two_child_runs(
     mocker.patch.object(MlflowClient, "get_run", fail_first_child_read)
     with create_child_run(parent_id, "6"):
         started_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
-    children = {run.info.run_id: run for run in runs_named(client, experiment_id, "trial_6")}
-    assert set(children) == {failed_once[0], started_id}
-    assert children[failed_once[0]].info.status == "RUNNING"
-    assert children[started_id].info.status == "FINISHED"
-    assert all(run.data.tags[PARENT_TAG] == parent_id for run in children.values())
+    [child] = runs_named(client, experiment_id, "trial_6")
+    assert child.info.run_id == failed_once[0] == started_id
+    assert child.info.status == "FINISHED"
+    assert child.data.tags[PARENT_TAG] == parent_id
 
 
 def test_f2_skips_tags_that_fail_to_set(client: MlflowClient, parent_id: str, mocker: MockerFixture) -> None:
@@ -244,27 +243,26 @@ def test_f2_own_create_failure_surfaces_at_with_entry(
 # --- F3: start failed -------------------------------------------------------------------------
 
 
-def test_f3_yields_a_fresh_named_run_and_leaves_the_child_running(
+def test_a_child_that_cannot_start_ends_failed_and_the_start_error_is_raised(
     client: MlflowClient, experiment_id: str, parent_id: str
 ) -> None:
-    other_id = mlflow.set_experiment("other").experiment_id  # R3: start_run(run_id=child) now raises
-    with create_child_run(parent_id, "3", additional_tags={"extra": "x"}) as yielded:
-        fallback_id = yielded.info.run_id
-        assert mlflow.active_run() is yielded
-    fallback = client.get_run(fallback_id)
-    assert fallback.info.experiment_id == other_id
-    assert fallback.info.run_name == "trial_3"
-    assert user_tags(fallback) == {"mlflow.runName": "trial_3"}
-    assert fallback.info.status == "FINISHED"
+    other_id = mlflow.set_experiment("other").experiment_id  # start_run(run_id=child) now raises
+    body_ran = False
+    with pytest.raises(MlflowException, match="Cannot start run"), create_child_run(parent_id, "3"):
+        body_ran = True
+    assert not body_ran
+    [child] = runs_named(client, experiment_id, "trial_3")
+    assert child.info.status == "FAILED"
+    assert client.search_runs([other_id]) == []
+    assert mlflow.active_run() is None
+
+
+def test_a_child_that_cannot_start_or_end_still_raises_the_start_error(
+    client: MlflowClient, experiment_id: str, parent_id: str, mocker: MockerFixture
+) -> None:
+    mlflow.set_experiment("other")
+    mocker.patch.object(MlflowClient, "set_terminated", side_effect=MlflowException("store down"))
+    with pytest.raises(MlflowException, match="Cannot start run"), create_child_run(parent_id, "3"):
+        pass
     [child] = runs_named(client, experiment_id, "trial_3")
     assert child.info.status == "RUNNING"
-    assert child.data.tags["extra"] == "x"
-
-
-def test_f3_body_exception_ends_the_fallback_run_failed(client: MlflowClient, parent_id: str) -> None:
-    mlflow.set_experiment("other")
-    fallback_id = ""
-    with pytest.raises(RuntimeError, match="body"), create_child_run(parent_id, "3") as yielded:
-        fallback_id = yielded.info.run_id
-        raise RuntimeError("body")
-    assert client.get_run(fallback_id).info.status == "FAILED"

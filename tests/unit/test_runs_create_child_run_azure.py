@@ -102,7 +102,7 @@ def test_azure_f1_run_has_no_azure_tags(client: MlflowClient) -> None:
     }
 
 
-def test_azure_failed_child_read_after_start_makes_f3_raise_with_the_child_active(
+def test_azure_failed_child_read_after_start_ends_the_started_child_failed(
     client: MlflowClient, parent_id: str, mocker: MockerFixture
 ) -> None:
     real_get_run = MlflowClient.get_run
@@ -116,8 +116,7 @@ def test_azure_failed_child_read_after_start_makes_f3_raise_with_the_child_activ
         return real_get_run(self, run_id)
 
     mocker.patch.object(MlflowClient, "get_run", fail_read_of_started_child)
-    with pytest.raises(Exception, match="is already active"), create_child_run(parent_id, "1"):
+    with pytest.raises(MlflowException, match="read failed"), create_child_run(parent_id, "1"):
         pass
-    active = mlflow.active_run()
-    assert active is not None
-    assert active.info.run_id == started[0]
+    assert mlflow.active_run() is None
+    assert real_get_run(client, started[0]).info.status == "FAILED"

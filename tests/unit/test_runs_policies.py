@@ -123,8 +123,9 @@ def test_create_run_with_tags_runs_before_and_check_inside_the_guard(
         raise ValueError("check failed")
 
     run = create_run_with_tags(client, experiment_id, "r", {"k": "v"}, "retry_without_tags", check=check)
-    assert len(client.search_runs([experiment_id])) == 2  # the checked run plus the F2 retry
-    assert seen[0] != run.info.run_id
+    [stored] = client.search_runs([experiment_id])  # F2 keeps the checked run: no second run
+    assert seen == [run.info.run_id] == [stored.info.run_id]
+    assert stored.data.tags["k"] == "v"
 
 
 def test_return_tuple_creates_the_child_without_starting_it(

@@ -228,10 +228,12 @@ def create_run_with_tags(
     ``before`` (ahead of ``create_run``) and ``check`` (given the new run id) run inside the same
     guard, so their errors count as a failed create.
 
-    On any error: ``"raise"`` re-raises; ``"retry_without_tags"`` (F2) creates the run without
-    tags and sets them one by one, skipping failing ones (a run created before the error stays:
-    two runs then exist). F2's own create failing propagates.
+    On any error: ``"raise"`` re-raises; ``"retry_without_tags"`` (F2) keeps a run the create
+    already made (only ``check`` failed; its tags went in with the create), else creates the run
+    without tags and sets them one by one, skipping failing ones. F2's own create failing
+    propagates. So at most one run is created.
     """
+    run = None
     try:
         if before is not None:
             before()
@@ -243,6 +245,9 @@ def create_run_with_tags(
         if on_error == "raise":
             logger.error("Could not create MLflow run %r: %s", run_name, exc)
             raise
+        if run is not None:
+            logger.warning("Checking run %s failed (%s); keeping it", run.info.run_id, exc)
+            return run
         logger.warning("Creating the run with tags failed (%s); retrying without tags", exc)
     run = client.create_run(experiment_id=experiment_id, run_name=run_name)
     for key, value in tags.items():
@@ -356,7 +361,9 @@ def create_child_run(
 
     Default: a context manager that starts the child and ends it on exit. It yields None on the
     happy path (the child is the active fluent run and is ended FINISHED on exit, even when the
-    body raised) and an ``ActiveRun`` on the F1/F3 fallbacks. Nothing else happens before ``with``.
+    body raised) and an ``ActiveRun`` on the F1 fallback (no experiment). When starting the
+    created child fails, the child is ended FAILED and the error raised at ``with`` (no other run
+    is started). Nothing else happens before ``with``.
 
     ``return_tuple=True``: create the same child without starting it and return
     ``(run_id, Run)`` at once; with no experiment id this raises RuntimeError (there is no F1).
@@ -414,21 +421,32 @@ def _started_child_run(
         logger.info("Starting child run %s... (parent %s...)", child_run_id[:12], parent_run_id[:12])
         mlflow.start_run(run_id=child_run_id)
         if is_azure_uri():
-            # Azure re-reads the started child (a store call whose failure diverts into F3).
+            # Azure re-reads the started child (its failure ends the child FAILED too).
             started = client.get_run(child_run_id)
             logger.info("Azure ML: child status %s", started.info.status)
     except Exception as exc:
-        # F3: an unrelated fluent run named NAME; the created child stays RUNNING.
-        logger.warning("Could not start child run %s (%s); starting %s instead", child_run_id, exc, run_name)
-        with mlflow.start_run(run_name=run_name) as fallback_run:
-            yield fallback_run
-        return
+        # The trial must not log into a run without its parent link: end the child, raise.
+        logger.error("Could not start child run %s: %s", child_run_id, exc)
+        _end_failed(client, child_run_id)
+        raise
 
     # Happy path yields None; the top run always ends FINISHED, then errors re-raise.
     try:
         yield None
     finally:
         mlflow.end_run()
+
+
+def _end_failed(client: MlflowClient, run_id: str) -> None:
+    """End ``run_id`` FAILED: the fluent run if it is the active one, else through the client."""
+    try:
+        active = mlflow.active_run()
+        if active is not None and active.info.run_id == run_id:
+            mlflow.end_run("FAILED")
+        else:
+            client.set_terminated(run_id, "FAILED")
+    except Exception as exc:
+        logger.error("Could not end child run %s FAILED: %s", run_id, exc)
 
 
 def create_run_safe(
