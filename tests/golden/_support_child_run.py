@@ -125,12 +125,6 @@ def client_read_of_new_run(known: Arranged) -> Callable[..., bool]:
     return match
 
 
-def read_of_active_run(*args: Any, **kwargs: Any) -> bool:
-    """``get_run`` calls reading the run that is currently the active fluent run."""
-    active = mlflow.active_run()
-    return active is not None and _run_id_arg(args, kwargs) == active.info.run_id
-
-
 def resume_update(*args: Any, **kwargs: Any) -> bool:
     """The ``update_run_info`` that ``start_run(run_id=...)`` makes to resume a run.
 

@@ -18,7 +18,6 @@ from _support_child_run import (
     client_read_of_new_run,
     failed_update,
     read_of,
-    read_of_active_run,
     resume_update,
     run_child,
     tag_key_is,
@@ -44,12 +43,6 @@ def test_f2_skips_a_failing_tag_write_and_sets_the_following_tags(tracking_store
 def test_f2_create_failing_too_raises_at_entry_and_creates_no_child(tracking_store, golden, store_faults):
     known = arrange(tracking_store.client)
     store_faults.fail("create_run", calls=[1, 2])
-    golden.check(result=run_child(golden, known.parent_id, "3"))
-
-
-def test_child_read_failing_after_create_keeps_the_single_child(tracking_store, golden, store_faults):
-    known = arrange(tracking_store.client)
-    store_faults.fail("get_run", calls=1, match=client_read_of_new_run(known))
     golden.check(result=run_child(golden, known.parent_id, "3"))
 
 
@@ -132,7 +125,7 @@ def test_azure_create_failing_once_sets_the_azure_tags_one_by_one(tracking_store
 def test_azure_verification_read_failing_keeps_the_single_child(tracking_store, golden, store_faults):
     known = arrange(tracking_store.client)
     tracking_store.use_azureml()
-    store_faults.fail("get_run", calls=2, match=client_read_of_new_run(known))
+    store_faults.fail("get_run", calls=1, match=client_read_of_new_run(known))
     golden.check(result=run_child(golden, known.parent_id, "4"))
 
 
@@ -151,13 +144,4 @@ def test_azure_start_failing_ends_the_child_failed_and_raises_at_entry(tracking_
     known = arrange(tracking_store.client)
     tracking_store.use_azureml()
     store_faults.fail("update_run_info", calls=1, match=resume_update)
-    golden.check(result=run_child(golden, known.parent_id, "4"))
-
-
-def test_azure_child_read_after_start_failing_ends_the_active_child_failed_and_raises_at_entry(
-    tracking_store, golden, store_faults
-):
-    known = arrange(tracking_store.client)
-    tracking_store.use_azureml()
-    store_faults.fail("get_run", calls=1, match=read_of_active_run)
     golden.check(result=run_child(golden, known.parent_id, "4"))

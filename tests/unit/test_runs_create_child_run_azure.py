@@ -100,23 +100,3 @@ def test_azure_f1_run_has_no_azure_tags(client: MlflowClient) -> None:
         "trial_number": "2",
         "mlflow.runName": "trial_2",
     }
-
-
-def test_azure_failed_child_read_after_start_ends_the_started_child_failed(
-    client: MlflowClient, parent_id: str, mocker: MockerFixture
-) -> None:
-    real_get_run = MlflowClient.get_run
-    started: list[str] = []
-
-    def fail_read_of_started_child(self: MlflowClient, run_id: str) -> Run:
-        active = mlflow.active_run()
-        if active is not None and active.info.run_id == run_id:
-            started.append(run_id)
-            raise MlflowException("read failed")
-        return real_get_run(self, run_id)
-
-    mocker.patch.object(MlflowClient, "get_run", fail_read_of_started_child)
-    with pytest.raises(MlflowException, match="read failed"), create_child_run(parent_id, "1"):
-        pass
-    assert mlflow.active_run() is None
-    assert real_get_run(client, started[0]).info.status == "FAILED"

@@ -29,7 +29,7 @@ def experiment_id(client: MlflowClient) -> str:
 
 def test_policies_are_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
-        TRIAL_CHILD_RUN.rereads = False  # type: ignore[misc]
+        TRIAL_CHILD_RUN.azure_parent_check = False  # type: ignore[misc]
 
 
 def test_trial_and_training_policies_differ_in_every_named_option() -> None:
@@ -41,7 +41,7 @@ def test_trial_and_training_policies_differ_in_every_named_option() -> None:
         "retry_without_tags",
         "raise",
     )
-    assert (TRIAL_CHILD_RUN.rereads, TRAINING_CHILD_RUN.rereads) == (True, False)
+    assert (TRIAL_CHILD_RUN.azure_parent_check, TRAINING_CHILD_RUN.azure_parent_check) == (True, False)
     assert TRIAL_CHILD_RUN.report is runs.NO_REPORT
     assert TRAINING_CHILD_RUN.report is not runs.NO_REPORT
 

@@ -45,13 +45,13 @@ class _StderrReport:
 
 #: A training child run (trial or fold of the orchestrator), compared with ``runs.TRIAL_CHILD_RUN``:
 #: Azure trial tags and ``mlflow.runName`` on every URI, trial tag only when given, experiment from
-#: the parent else the client's by-name lookup (else RuntimeError), no retry, no re-reads, stderr.
+#: the parent else the client's by-name lookup (else RuntimeError), no retry, no Azure parent check, stderr.
 TRAINING_CHILD_RUN = ChildRunPolicy(
     azure_trial_tags="always",
     trial_tag="if_given",
     experiment_sources=("parent", "name"),
     on_create_error="raise",
-    rereads=False,
+    azure_parent_check=False,
     report=_StderrReport(),
 )
 

@@ -81,7 +81,7 @@ class ChildRunPolicy:
     | ``trial_tag`` | ``"always"`` (``str(n)``, even ``"None"``) | ``"if_given"`` (not None) |
     | ``experiment_sources`` | parent, name (global URI), active run | parent, name (client's URI) |
     | ``on_create_error`` | ``"retry_without_tags"`` (F2) | ``"raise"`` |
-    | ``rereads`` | True: child re-read; Azure: parent re-read, tag check/repair | False |
+    | ``azure_parent_check`` | True: on Azure, parent re-read, child's parent tag check/repair | False |
     | ``report`` | ``NO_REPORT`` | stderr lines (training-only) |
 
     ``azure_trial_tags`` also governs the ``mlflow.runName`` create tag (it travels with the Azure
@@ -93,7 +93,7 @@ class ChildRunPolicy:
     trial_tag: Literal["always", "if_given"]
     experiment_sources: tuple[ExperimentSource, ...]
     on_create_error: Literal["retry_without_tags", "raise"]
-    rereads: bool
+    azure_parent_check: bool
     report: ChildRunReport = NO_REPORT
 
 
@@ -103,7 +103,7 @@ TRIAL_CHILD_RUN = ChildRunPolicy(
     trial_tag="always",
     experiment_sources=("parent", "name", "active_run"),
     on_create_error="retry_without_tags",
-    rereads=True,
+    azure_parent_check=True,
 )
 
 
@@ -220,13 +220,12 @@ def create_run_with_tags(
     run_name: str,
     tags: Dict[str, str],
     on_error: Literal["retry_without_tags", "raise"],
-    before: Optional[Callable[[], None]] = None,
     check: Optional[Callable[[str], None]] = None,
 ) -> Any:
     """Create a run (RUNNING, not started) with ``tags``.
 
-    ``before`` (ahead of ``create_run``) and ``check`` (given the new run id) run inside the same
-    guard, so their errors count as a failed create.
+    ``check`` (given the new run id) runs inside the same guard, so its errors count as a failed
+    create.
 
     On any error: ``"raise"`` re-raises; ``"retry_without_tags"`` (F2) keeps a run the create
     already made (only ``check`` failed; its tags went in with the create), else creates the run
@@ -235,8 +234,6 @@ def create_run_with_tags(
     """
     run = None
     try:
-        if before is not None:
-            before()
         run = client.create_run(experiment_id=experiment_id, tags=tags, run_name=run_name)
         if check is not None:
             check(run.info.run_id)
@@ -268,27 +265,20 @@ def _create_child(
     fold_idx: Optional[int],
     caller_tags: Optional[Dict[str, str]],
 ) -> Any:
-    """Tags, the Azure parent re-read (``rereads``), then create G under the policy."""
+    """Tags, then create G under the policy; on Azure with ``azure_parent_check``, the parent
+    re-read before and the child's parent-tag check (and repair) after the create."""
     tags = child_run_tags(policy, parent_run_id, run_name, trial_number, fold_idx, caller_tags)
-    azure_rereads = policy.rereads and is_azure_uri()
-    if azure_rereads:
+    azure_check = policy.azure_parent_check and is_azure_uri()
+    if azure_check:
         # Azure re-reads the parent and prefers its experiment if it differs.
         experiment_id = first_experiment_id(("parent",), client, parent_run_id=parent_run_id) or experiment_id
 
-    def check(child_run_id: str) -> None:
-        created = client.get_run(child_run_id)
-        logger.info(
-            "Created child run %s... (parent tag: %s)", child_run_id[:12], created.data.tags.get(_PARENT_TAG)
-        )
-        if azure_rereads and client.get_run(child_run_id).data.tags.get(_PARENT_TAG) != parent_run_id:
+    def check_parent_tag(child_run_id: str) -> None:
+        if client.get_run(child_run_id).data.tags.get(_PARENT_TAG) != parent_run_id:
             logger.warning("Azure ML: repairing the parent tag of child run %s...", child_run_id[:12])
             client.set_tag(child_run_id, _PARENT_TAG, parent_run_id)
 
-    def announce() -> None:
-        logger.info(
-            "Creating child run %s for parent %s... in %s", run_name, parent_run_id[:12], experiment_id
-        )
-
+    logger.info("Creating child run %s for parent %s... in %s", run_name, parent_run_id[:12], experiment_id)
     try:
         run = create_run_with_tags(
             client,
@@ -296,8 +286,7 @@ def _create_child(
             run_name,
             tags,
             policy.on_create_error,
-            announce,
-            check if policy.rereads else None,
+            check_parent_tag if azure_check else None,
         )
     except Exception as exc:
         policy.report.failed(exc)
@@ -420,10 +409,6 @@ def _started_child_run(
     try:
         logger.info("Starting child run %s... (parent %s...)", child_run_id[:12], parent_run_id[:12])
         mlflow.start_run(run_id=child_run_id)
-        if is_azure_uri():
-            # Azure re-reads the started child (its failure ends the child FAILED too).
-            started = client.get_run(child_run_id)
-            logger.info("Azure ML: child status %s", started.info.status)
     except Exception as exc:
         # The trial must not log into a run without its parent link: end the child, raise.
         logger.error("Could not start child run %s: %s", child_run_id, exc)
