@@ -220,7 +220,7 @@ def test_f2_stringifies_a_none_tag_value(tracking_store, golden):
     )
 
 
-def test_f2_skips_a_tag_key_the_store_rejects_and_sets_the_rest(tracking_store, golden):
+def test_a_tag_key_mlflow_rejects_raises_at_the_call_before_any_store_call(tracking_store, golden):
     known = arrange(tracking_store.client)
     tags: dict[str, Any] = {"bad'key": "v", RUN_NAME_TAG: "custom", "after": "y"}
     golden.check(result=run_child(golden, known.parent_id, "4", additional_tags=tags))

@@ -360,6 +360,11 @@ def test_tag_value_over_mlflows_limit_raises_for_a_child_before_any_store_call(t
     golden.check(result={"created": "returned" in outcome})
 
 
+def test_tag_key_mlflow_rejects_raises_before_any_store_call(tracking_store, golden):
+    existing_experiment(tracking_store.client, "train")
+    golden.check(result=_ctm(golden, "train", "final", tags={"ok": "v", "bad'key": "v"}))
+
+
 def test_tag_values_with_quotes(tracking_store, golden):
     tags = {"quote.single": "it's", "quote.double": 'say "hi"', "quote.both": "'\"'"}
     golden.check(result=_ctm(golden, "train", "final", tags=tags))

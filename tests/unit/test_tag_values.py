@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from mlflow.utils.validation import MAX_TAG_VAL_LENGTH
 
@@ -43,3 +45,14 @@ class _Wide:
 def test_the_limit_is_checked_on_the_str_of_the_value():
     with pytest.raises(ValueError, match="'wide'"):
         tag_values({"wide": _Wide()})
+
+
+@pytest.mark.parametrize("key", ["bad'key", "../up", "a*b"], ids=["quote", "dotdot", "asterisk"])
+def test_a_key_mlflow_rejects_raises_naming_the_key(key):
+    with pytest.raises(ValueError, match=re.escape(f"Tag key {key!r} is not valid in MLflow")):
+        tag_values({"ok": "v", key: "v"})
+
+
+def test_keys_mlflow_accepts_pass():
+    tags = {"code.lineage.source": "x", "mlflow.runName": "r", "a-b_c/d e:f": "y"}
+    assert tag_values(tags) == tags
