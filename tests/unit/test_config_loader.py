@@ -69,11 +69,43 @@ def test_other_path_replaces_slot(tmp_path: Path) -> None:
     assert cl.get_naming_config(dir_a)["project_name"] == "a2"
 
 
-def test_empty_file_loads_none_and_getters_raise(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "text", ["", "# only a comment\n", "---\n"], ids=["empty", "comment", "bare_document"]
+)
+def test_empty_file_loads_as_an_empty_mapping(tmp_path: Path, text: str) -> None:
+    config_dir = write_config(tmp_path / "config", text)
+    assert cl.load_mlflow_config(config_dir) == {}
+
+
+def test_empty_file_gives_every_getter_its_defaults(tmp_path: Path) -> None:
     config_dir = write_config(tmp_path / "config", "")
-    assert cl.load_mlflow_config(config_dir) is None
-    with pytest.raises(AttributeError):
-        cl.get_index_config(config_dir)
+    assert cl.get_index_config(config_dir) == cl.get_index_config(config={})
+    assert cl.get_naming_config(config_dir) == cl.get_naming_config(config={})
+    assert cl.get_run_finder_config(config_dir) == {"strict_mode_default": True}
+    assert cl.get_auto_increment_config(config_dir)["enabled"] is False
+    assert cl.get_tracking_config(config_dir, stage="training")["enabled"] is True
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "just text\n", "42\n"], ids=["list", "string", "number"])
+def test_non_mapping_document_warns_and_loads_as_an_empty_mapping(
+    tmp_path: Path, text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    config_dir = write_config(tmp_path / "config", text)
+    with caplog.at_level(logging.WARNING, logger=cl.__name__):
+        assert cl.load_mlflow_config(config_dir) == {}
+    assert "not a mapping; using defaults" in caplog.text
+
+
+def test_empty_file_loads_without_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config_dir = write_config(tmp_path / "config", "")
+    with caplog.at_level(logging.WARNING, logger=cl.__name__):
+        cl.load_mlflow_config(config_dir)
+    assert caplog.records == []
+
+
+def test_explicit_non_mapping_config_raises_type_error() -> None:
+    with pytest.raises(TypeError, match="config must be a mapping, got list"):
+        cl.get_index_config(config=["index"])  # type: ignore[arg-type]
 
 
 def test_naming_defaults() -> None:

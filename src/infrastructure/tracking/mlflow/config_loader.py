@@ -2,7 +2,8 @@
 
 ``load_mlflow_config`` keeps a single module-level slot keyed by the file path; it is never
 invalidated and hands out the same mutable dict. A missing or unparsable file yields ``{}``
-(cached); an empty file yields None, so every getter then raises AttributeError.
+(cached). An empty file, or one whose top level is not a mapping, also yields ``{}`` (the
+getters' defaults); a non-mapping document is logged at warning.
 """
 
 from __future__ import annotations
@@ -42,11 +43,17 @@ def load_mlflow_config(config_dir: Optional[Path] = None) -> Dict[str, Any]:
     if config_path.exists():
         try:
             with config_path.open("r", encoding="utf-8") as handle:
-                # An empty file parses to None and is cached as such (legacy-support §12.12).
                 loaded = yaml.safe_load(handle)
         except Exception as exc:
             logger.warning("Could not load MLflow config from %s: %s", config_path, exc)
             loaded = {}
+    if loaded is None:
+        loaded = {}
+    elif not isinstance(loaded, dict):
+        logger.warning(
+            "MLflow config %s is a %s, not a mapping; using defaults", config_path, type(loaded).__name__
+        )
+        loaded = {}
     _cached_path = config_path
     _cached_config = loaded
     _cache_filled = True
@@ -54,9 +61,9 @@ def load_mlflow_config(config_dir: Optional[Path] = None) -> Dict[str, Any]:
 
 
 def _as_mapping(config: object) -> Dict[str, Any]:
-    """Legacy getters call ``.get`` on the config; a None/non-mapping config raised AttributeError."""
+    """An explicitly passed ``config`` must be a mapping (``TypeError`` otherwise)."""
     if not isinstance(config, dict):
-        raise AttributeError(f"'{type(config).__name__}' object has no attribute 'get'")
+        raise TypeError(f"config must be a mapping, got {type(config).__name__}")
     return config
 
 
