@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+from pytest_mock import MockerFixture
 
 from infrastructure.tracking.mlflow import config_loader as cl
 
@@ -38,26 +39,62 @@ def test_none_config_dir_uses_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert cl.load_mlflow_config() == {"naming": {"project_name": "cwdproj"}}
 
 
-def test_cache_returns_same_mutable_dict(tmp_path: Path) -> None:
+def test_each_load_returns_an_independent_copy(tmp_path: Path) -> None:
     config_dir = write_config(tmp_path / "config", "index:\n  enabled: true\n")
     first = cl.load_mlflow_config(config_dir)
     first["mutated"] = True
-    assert cl.load_mlflow_config(config_dir) is first
-    assert cl.load_mlflow_config(config_dir)["mutated"] is True
+    first["index"]["enabled"] = False
+    assert cl.load_mlflow_config(config_dir) == {"index": {"enabled": True}}
 
 
-def test_cache_ignores_file_changes(tmp_path: Path) -> None:
+def test_mutating_the_raw_tracking_section_does_not_leak(tmp_path: Path) -> None:
+    config_dir = write_config(tmp_path / "config", "tracking:\n  training:\n    enabled: true\n")
+    cl.get_tracking_config(config_dir)["training"]["enabled"] = False
+    assert cl.get_tracking_config(config_dir, stage="training")["enabled"] is True
+
+
+def test_an_edited_file_is_seen_by_the_next_load(tmp_path: Path) -> None:
     config_dir = write_config(tmp_path / "config", "index:\n  max_entries: 5\n")
-    cl.load_mlflow_config(config_dir)
-    write_config(config_dir, "index:\n  max_entries: 9\n")
     assert cl.get_index_config(config_dir)["max_entries"] == 5
+    write_config(config_dir, "index:\n  max_entries: 9\n")
+    assert cl.get_index_config(config_dir)["max_entries"] == 9
 
 
-def test_missing_file_result_is_cached(tmp_path: Path) -> None:
+def test_a_file_created_after_a_miss_is_seen(tmp_path: Path) -> None:
     config_dir = tmp_path / "config"
     assert cl.load_mlflow_config(config_dir) == {}
     write_config(config_dir, "index:\n  max_entries: 9\n")
+    assert cl.load_mlflow_config(config_dir) == {"index": {"max_entries": 9}}
+
+
+def test_a_deleted_file_means_defaults_again(tmp_path: Path) -> None:
+    config_dir = write_config(tmp_path / "config", "index:\n  max_entries: 9\n")
+    cl.load_mlflow_config(config_dir)
+    (config_dir / "mlflow.yaml").unlink()
     assert cl.load_mlflow_config(config_dir) == {}
+
+
+def test_unchanged_file_is_parsed_once(tmp_path: Path, mocker: MockerFixture) -> None:
+    config_dir = write_config(tmp_path / "config", "index:\n  max_entries: 5\n")
+    parse = mocker.spy(cl.yaml, "safe_load")
+    cl.load_mlflow_config(config_dir)
+    cl.load_mlflow_config(config_dir)
+    assert parse.call_count == 1
+
+
+def test_a_broken_file_warns_once_while_unchanged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config_dir = write_config(tmp_path / "config", "index: [unclosed\n")
+    with caplog.at_level(logging.WARNING, logger=cl.__name__):
+        cl.load_mlflow_config(config_dir)
+        cl.load_mlflow_config(config_dir)
+    assert len(caplog.records) == 1
+
+
+def test_unreadable_path_warns_and_gives_defaults(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "config" / "mlflow.yaml").mkdir(parents=True)
+    with caplog.at_level(logging.WARNING, logger=cl.__name__):
+        assert cl.load_mlflow_config(tmp_path / "config") == {}
+    assert "Could not load MLflow config" in caplog.text
 
 
 def test_other_path_replaces_slot(tmp_path: Path) -> None:

@@ -1,15 +1,18 @@
 """Loader and getters for ``mlflow.yaml`` (legacy-support §6).
 
-``load_mlflow_config`` keeps a single module-level slot keyed by the file path; it is never
-invalidated and hands out the same mutable dict. A missing or unparsable file yields ``{}``
-(cached). An empty file, or one whose top level is not a mapping, also yields ``{}`` (the
-getters' defaults); a non-mapping document is logged at warning.
+``load_mlflow_config`` keeps one module-level slot: the file path, its bytes and the parsed
+mapping. Every call reads the bytes again (a missing file counts as none) and parses only when
+path or bytes changed, so an edited, created or deleted file is seen by the next call; each call
+returns a deep copy, so a caller that mutates its result changes nobody else's. A missing or
+unparsable file yields ``{}``. An empty file, or one whose top level is not a mapping, also yields
+``{}`` (the getters' defaults); a non-mapping document is logged at warning.
 """
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
-from typing import Any, Dict, Optional, cast
+from typing import Any, Dict, Optional
 
 import yaml
 
@@ -27,37 +30,47 @@ _STAGE_DEFAULTS: Dict[str, Dict[str, Any]] = {
     "conversion": {"log_onnx_model": True, "log_conversion_log": True},
 }
 
-_cached_path: Optional[Path] = None
-_cached_config: Any = None
-_cache_filled = False
+#: (path, file bytes or None when missing, parsed mapping) of the last load.
+_cache: Optional[tuple[Path, Optional[bytes], Dict[str, Any]]] = None
 
 
-def load_mlflow_config(config_dir: Optional[Path] = None) -> Dict[str, Any]:
-    """Return the parsed ``(config_dir or cwd/config)/mlflow.yaml``, cached per path (one slot)."""
-    global _cached_path, _cached_config, _cache_filled
-    config_path = (config_dir or Path.cwd() / "config") / "mlflow.yaml"
-    if _cache_filled and _cached_path == config_path:
-        return cast(Dict[str, Any], _cached_config)
+def _read_bytes(config_path: Path) -> Optional[bytes]:
+    try:
+        return config_path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        logger.warning("Could not load MLflow config from %s: %s", config_path, exc)
+        return None
 
-    loaded: Any = {}
-    if config_path.exists():
-        try:
-            with config_path.open("r", encoding="utf-8") as handle:
-                loaded = yaml.safe_load(handle)
-        except Exception as exc:
-            logger.warning("Could not load MLflow config from %s: %s", config_path, exc)
-            loaded = {}
+
+def _parse(config_path: Path, raw: Optional[bytes]) -> Dict[str, Any]:
+    """The mapping in ``raw``; ``{}`` for no file, an empty document, a parse error or a non-mapping."""
+    if raw is None:
+        return {}
+    try:
+        loaded: Any = yaml.safe_load(raw.decode("utf-8"))
+    except Exception as exc:
+        logger.warning("Could not load MLflow config from %s: %s", config_path, exc)
+        return {}
     if loaded is None:
-        loaded = {}
-    elif not isinstance(loaded, dict):
+        return {}
+    if not isinstance(loaded, dict):
         logger.warning(
             "MLflow config %s is a %s, not a mapping; using defaults", config_path, type(loaded).__name__
         )
-        loaded = {}
-    _cached_path = config_path
-    _cached_config = loaded
-    _cache_filled = True
-    return cast(Dict[str, Any], loaded)
+        return {}
+    return loaded
+
+
+def load_mlflow_config(config_dir: Optional[Path] = None) -> Dict[str, Any]:
+    """A copy of the parsed ``(config_dir or cwd/config)/mlflow.yaml``, reparsed when its bytes change."""
+    global _cache
+    config_path = (config_dir or Path.cwd() / "config") / "mlflow.yaml"
+    raw = _read_bytes(config_path)
+    if _cache is None or _cache[0] != config_path or _cache[1] != raw:
+        _cache = (config_path, raw, _parse(config_path, raw))
+    return copy.deepcopy(_cache[2])
 
 
 def _as_mapping(config: object) -> Dict[str, Any]:
