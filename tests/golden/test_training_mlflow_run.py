@@ -450,7 +450,7 @@ def test_index_location_follows_config_dir_not_root_dir(tracking_store, golden):
     )
 
 
-def test_index_disabled_writes_no_file_but_creates_folder(tracking_store, golden):
+def test_index_disabled_writes_no_file_and_creates_no_folder(tracking_store, golden):
     index_args = _index_args(tracking_store, index={"enabled": False})
     outcome = _ctm(golden, "train", "run", **index_args)
     golden.check(result={**outcome, **_index_state(index_args["config_dir"])})

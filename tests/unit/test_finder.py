@@ -150,7 +150,9 @@ def test_corrupt_index_is_skipped_with_a_warning(
     client: MlflowClient, experiment_id: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     newest = make_run(client, experiment_id)
-    get_mlflow_index_path(tmp_path).write_text("{oops", encoding="utf-8")
+    path = get_mlflow_index_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("{oops", encoding="utf-8")
     report = find_mlflow_run("exp", run_key_hash="a" * 64, root_dir=tmp_path)
     assert (report.run_id, report.strategy_used) == (newest, "most_recent_fallback")
     assert "Local index lookup failed" in caplog.text

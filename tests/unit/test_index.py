@@ -49,10 +49,14 @@ def test_path_follows_config_dir_parent_not_root(tmp_path: Path) -> None:
     assert path == tmp_path / "elsewhere" / "outputs" / "cache" / "mlflow_index.json"
 
 
-def test_path_creates_cache_dir_on_read(tmp_path: Path) -> None:
-    path = get_mlflow_index_path(tmp_path)
-    assert path.parent.is_dir()
-    assert not path.exists()
+def test_path_creates_nothing(tmp_path: Path) -> None:
+    get_mlflow_index_path(tmp_path / "root")
+    assert not (tmp_path / "root").exists()
+
+
+def test_update_creates_the_cache_folder_it_writes_into(tmp_path: Path) -> None:
+    path = update_mlflow_index(tmp_path / "root", H1, "r", "e", URI)
+    assert path.is_file()
 
 
 def test_path_uses_configured_file_name(tmp_path: Path) -> None:
@@ -101,12 +105,11 @@ def test_update_requires_all_values(tmp_path: Path, args: tuple[str, str, str, s
         update_mlflow_index(tmp_path, *args)
 
 
-def test_update_disabled_writes_nothing_but_creates_dir(tmp_path: Path) -> None:
+def test_update_disabled_writes_nothing_and_creates_no_folder(tmp_path: Path) -> None:
     config_dir = write_mlflow_yaml(tmp_path / "config", "index:\n  enabled: false\n")
     path = update_mlflow_index(tmp_path, H1, "r", "e", URI, config_dir=config_dir)
     assert path == tmp_path / "outputs" / "cache" / "mlflow_index.json"
-    assert path.parent.is_dir()
-    assert not path.exists()
+    assert not path.parent.exists()
 
 
 def entry(run_id: str, updated_at: str | None = None) -> dict[str, str]:
@@ -117,6 +120,7 @@ def entry(run_id: str, updated_at: str | None = None) -> dict[str, str]:
 
 def write_index(root: Path, entries: dict[str, dict[str, str]]) -> Path:
     path = get_mlflow_index_path(root)
+    path.parent.mkdir(parents=True)
     path.write_text(json.dumps(entries), encoding="utf-8")
     return path
 
@@ -165,6 +169,7 @@ def test_held_lock_times_out_with_an_error_and_writes_nothing(
 
 def test_corrupt_index_raises_and_unlocks(tmp_path: Path) -> None:
     path = get_mlflow_index_path(tmp_path)
+    path.parent.mkdir(parents=True)
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(json.JSONDecodeError):
         update_mlflow_index(tmp_path, H1, "r1", "e", URI)
@@ -257,7 +262,9 @@ def test_find_creates_no_folder(tmp_path: Path) -> None:
 
 
 def test_find_corrupt_file_raises(tmp_path: Path) -> None:
-    get_mlflow_index_path(tmp_path).write_text("[oops", encoding="utf-8")
+    path = get_mlflow_index_path(tmp_path)
+    path.parent.mkdir(parents=True)
+    path.write_text("[oops", encoding="utf-8")
     with pytest.raises(json.JSONDecodeError):
         find_in_mlflow_index(tmp_path, H1)
 

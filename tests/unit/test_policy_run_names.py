@@ -278,14 +278,20 @@ def test_counter_root_is_parent_of_outputs(tmp_path: Path) -> None:
     assert (project / "outputs" / "cache" / "run_name_counter.json").exists()
 
 
+def _corrupt_counter(config_dir: Path) -> None:
+    path = get_run_name_counter_path(config_dir.parent, config_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{corrupt", encoding="utf-8")
+
+
 def test_failed_reservation_adds_no_suffix(versioned: Path) -> None:
-    get_run_name_counter_path(versioned.parent, versioned).write_text("{corrupt", encoding="utf-8")
+    _corrupt_counter(versioned)
     context = hpo(trial_id="trial_2", trial_number=2, study_key_hash=STUDY)
     assert build_mlflow_run_name(context, config_dir=versioned) == "local_bert_hpo_trial_study-abcdef12_t02"
 
 
 @pytest.mark.parametrize("process_type", ["hpo", "benchmarking"])
 def test_failed_reservation_without_hash_gives_env_and_trial_id(versioned: Path, process_type: str) -> None:
-    get_run_name_counter_path(versioned.parent, versioned).write_text("{corrupt", encoding="utf-8")
+    _corrupt_counter(versioned)
     context = NamingContext(process_type, "bert", "local", storage_env="kaggle", trial_id="trial_9")
     assert build_mlflow_run_name(context, config_dir=versioned) == "kaggle_trial_9"

@@ -56,7 +56,9 @@ def allocation(run_id: str, **fields: Any) -> dict[str, Any]:
 
 
 def write_allocations(root: Path, allocations: list[dict[str, Any]]) -> None:
-    get_run_name_counter_path(root).write_text(json.dumps({"allocations": allocations}), encoding="utf-8")
+    path = get_run_name_counter_path(root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"allocations": allocations}), encoding="utf-8")
 
 
 def test_counter_path_sits_next_to_the_index(tmp_path: Path) -> None:
@@ -178,6 +180,7 @@ def test_expired_versions_are_skipped(tmp_path: Path) -> None:
 
 def test_corrupt_file_raises_and_releases_the_lock(tmp_path: Path) -> None:
     path = get_run_name_counter_path(tmp_path)
+    path.parent.mkdir(parents=True)
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(json.JSONDecodeError):
         reserve_run_name_version(KEY, "a", tmp_path)
@@ -245,9 +248,19 @@ def test_cleanup_without_changes_does_not_write(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == before
 
 
-def test_cleanup_missing_file_returns_zero(tmp_path: Path) -> None:
-    assert cleanup_stale_reservations(tmp_path) == 0
-    assert not get_run_name_counter_path(tmp_path).exists()
+def test_cleanup_missing_file_returns_zero_and_creates_no_folder(tmp_path: Path) -> None:
+    assert cleanup_stale_reservations(tmp_path / "root") == 0
+    assert not (tmp_path / "root").exists()
+
+
+def test_counter_path_creates_nothing(tmp_path: Path) -> None:
+    get_run_name_counter_path(tmp_path / "root")
+    assert not (tmp_path / "root").exists()
+
+
+def test_reserve_creates_the_cache_folder_it_writes_into(tmp_path: Path) -> None:
+    reserve_run_name_version(KEY, "r1", tmp_path / "root", now=clock(T0))
+    assert get_run_name_counter_path(tmp_path / "root").is_file()
 
 
 def test_cleanup_returns_zero_when_lock_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,17 +30,10 @@ def _effective_config_dir(root_dir: Path, config_dir: Optional[Path]) -> Path:
     return config_dir or root_dir / "config"
 
 
-def _index_file(root_dir: Path, config_dir: Optional[Path]) -> Path:
-    """Path of the index file, creating nothing."""
+def get_mlflow_index_path(root_dir: Path, config_dir: Optional[Path] = None) -> Path:
+    """Path of the index file; creates nothing (the writer creates the cache folder)."""
     effective = _effective_config_dir(root_dir, config_dir)
     return effective.parent / "outputs" / "cache" / str(get_index_config(effective)["file_name"])
-
-
-def get_mlflow_index_path(root_dir: Path, config_dir: Optional[Path] = None) -> Path:
-    """Path of the index file; creates the cache directory."""
-    path = _index_file(root_dir, config_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _load_index(index_path: Path) -> Dict[str, Any]:
@@ -75,6 +68,8 @@ def update_mlflow_index(
 ) -> Path:
     """Record ``run_key_hash`` -> run in the index (if enabled) and return the index path.
 
+    Creates the cache folder only when it writes (a disabled index creates nothing).
+
     Raises ``LockTimeoutError`` (nothing written) when the lock is not acquired in time.
     """
     if not run_key_hash or not run_id or not experiment_id or not tracking_uri:
@@ -87,6 +82,7 @@ def update_mlflow_index(
     if max_entries is None:
         max_entries = int(index_config["max_entries"])
 
+    index_path.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(index_path, timeout=LOCK_TIMEOUT):
         index = _load_index(index_path)
         index[run_key_hash] = {
@@ -112,7 +108,7 @@ def find_in_mlflow_index(
     """
     if not run_key_hash:
         return None
-    index_path = _index_file(root_dir, config_dir)
+    index_path = get_mlflow_index_path(root_dir, config_dir)
     if not index_path.exists():
         return None
     entry = _load_index(index_path).get(run_key_hash)

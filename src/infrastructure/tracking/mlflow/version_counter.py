@@ -36,7 +36,7 @@ Clock = Callable[[], datetime]
 
 
 def get_run_name_counter_path(root_dir: Path, config_dir: Optional[Path] = None) -> Path:
-    """Counter file next to the local run index (the cache directory is created)."""
+    """Counter file next to the local run index; creates nothing (writers create the cache folder)."""
     return get_mlflow_index_path(root_dir, config_dir).parent / COUNTER_FILE_NAME
 
 
@@ -84,6 +84,7 @@ def reserve_run_name_version(
     """Reserve the next version for ``counter_key`` (or return the one ``run_id`` already reserved)."""
     clock = now or datetime.now
     path = get_run_name_counter_path(root_dir, config_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(path, timeout=LOCK_TIMEOUT_SECONDS):
         data = _load(path)
         entries = _latest_per_version(data["allocations"], counter_key)
@@ -121,6 +122,7 @@ def commit_run_name_version(
     """
     clock = now or datetime.now
     path = get_run_name_counter_path(root_dir, config_dir)
+    path.parent.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(path, timeout=LOCK_TIMEOUT_SECONDS):
         data = _load(path)
         matched = False
