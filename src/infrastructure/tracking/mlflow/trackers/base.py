@@ -29,10 +29,11 @@ from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path, ret
 
 logger = get_logger(__name__)
 
-#: Retry budgets (total attempts, base delay in seconds) per upload kind.
-ARTIFACT_RETRY = (5, 2.0)
-CONVERSION_RETRY = (3, 2.0)
-MANIFEST_RETRY = (3, 1.0)
+#: Retry budgets (retries after the first attempt, base delay in seconds) per upload kind:
+#: 5, 3 and 3 calls at most, as before max_retries counted retries.
+ARTIFACT_RETRY = (4, 2.0)
+CONVERSION_RETRY = (2, 2.0)
+MANIFEST_RETRY = (2, 1.0)
 
 
 def is_stage_enabled(stage: str, config_dir: Optional[Path]) -> bool:
@@ -119,7 +120,7 @@ def log_artifact_with_retry(
     retry: tuple[int, float] = ARTIFACT_RETRY,
 ) -> None:
     """Upload one file to ``run_id`` (client) or to the active run (fluent), retrying transient errors."""
-    attempts, base_delay = retry
+    retries, base_delay = retry
 
     def upload() -> None:
         if run_id is not None:
@@ -128,7 +129,7 @@ def log_artifact_with_retry(
             mlflow.log_artifact(str(local_path), artifact_path)
 
     retry_with_backoff(
-        upload, max_retries=attempts, base_delay=base_delay, operation_name=f"upload {local_path.name}"
+        upload, max_retries=retries, base_delay=base_delay, operation_name=f"upload {local_path.name}"
     )
 
 
