@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict
 
+import pytest
+from mlflow.exceptions import MlflowException
+from mlflow.protos.databricks_pb2 import TEMPORARILY_UNAVAILABLE
 from mlflow.tracking import MlflowClient
 from pytest_mock import MockerFixture
 
@@ -61,10 +64,33 @@ def test_unknown_run_gives_none(client: MlflowClient) -> None:
     assert get_study_key_hash_from_run("0" * 32, client) is None
 
 
-def test_backend_error_gives_none(client: MlflowClient, mocker: MockerFixture) -> None:
+def test_malformed_run_id_gives_none(client: MlflowClient) -> None:
+    assert get_study_key_hash_from_run("not a run id", client) is None
+
+
+def test_network_error_propagates(client: MlflowClient, mocker: MockerFixture) -> None:
     run_id = run_with_tags(client, {"code.study_key_hash": "s1"})
     mocker.patch.object(client, "get_run", side_effect=ConnectionError("network down"))
-    assert get_study_key_hash_from_run(run_id, client) is None
+    with pytest.raises(ConnectionError, match="network down"):
+        get_study_key_hash_from_run(run_id, client)
+
+
+def test_server_error_propagates(client: MlflowClient, mocker: MockerFixture) -> None:
+    run_id = run_with_tags(client, {"code.study_key_hash": "s1"})
+    failure = MlflowException("API request to http://host failed", error_code=TEMPORARILY_UNAVAILABLE)
+    mocker.patch.object(client, "get_run", side_effect=failure)
+    with pytest.raises(MlflowException) as info:
+        get_trial_key_hash_from_run(run_id, client)
+    assert info.value is failure
+
+
+def test_broken_tag_registry_propagates(client: MlflowClient, tmp_path: Path) -> None:
+    config_dir = tmp_path / "cfg"
+    config_dir.mkdir()
+    (config_dir / "tags.yaml").write_text("schema_version: 1\ngrouping:\n  study_family_hash: 7\n")
+    run_id = run_with_tags(client, {})
+    with pytest.raises(KeyError):
+        get_study_family_hash_from_run(run_id, client, config_dir=config_dir)
 
 
 def test_trial_run_alias() -> None:

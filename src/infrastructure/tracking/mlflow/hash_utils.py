@@ -1,6 +1,8 @@
 """Read grouping hashes from MLflow runs and compute study/trial key hashes from configs.
 
-Readers and calculators never raise: any error yields None (legacy contract).
+Readers return None when the run has no such tag or does not exist; any other error (network,
+server, permissions, a broken tag registry) propagates. Calculators never raise: an error yields
+None.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, cast
 
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from infrastructure.naming.mlflow import hpo_keys
@@ -17,19 +20,29 @@ from infrastructure.tracking.mlflow.masked_logging import get_logger
 logger = get_logger(__name__)
 
 
+#: MLflow error codes of ``get_run`` that mean "no such run": an unknown id, or one the store
+#: rejects as malformed (the file store validates ids, the SQL stores only look them up).
+NO_SUCH_RUN_ERROR_CODES = frozenset({"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"})
+
+
 def _get_hash_from_run(
     name: str, run_id: str, mlflow_client: MlflowClient, config_dir: Optional[Path]
 ) -> Optional[str]:
-    """First of tags code.<name>, code.grouping.<name>, registry key grouping.<name> (with config_dir)."""
+    """First of tags code.<name>, code.grouping.<name>, registry key grouping.<name> (with config_dir).
+
+    None when the run does not exist; every other error of ``get_run`` propagates.
+    """
     try:
         tags: Dict[str, str] = mlflow_client.get_run(run_id).data.tags
-        value = tags.get(f"code.{name}") or tags.get(f"code.grouping.{name}")
-        if not value and config_dir is not None:
-            value = tags.get(get_tag_key("grouping", name, config_dir))
-        return value or None
-    except Exception as exc:
-        logger.debug("Could not read %s from run %s: %s", name, run_id, exc)
+    except MlflowException as exc:
+        if exc.error_code not in NO_SUCH_RUN_ERROR_CODES:
+            raise
+        logger.debug("No run %s to read %s from: %s", run_id, name, exc)
         return None
+    value = tags.get(f"code.{name}") or tags.get(f"code.grouping.{name}")
+    if not value and config_dir is not None:
+        value = tags.get(get_tag_key("grouping", name, config_dir))
+    return value or None
 
 
 def get_study_key_hash_from_run(
