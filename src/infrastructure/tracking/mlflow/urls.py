@@ -1,35 +1,48 @@
 """Web URL of an MLflow run, derived from the global tracking URI (legacy-support §7).
 
-Only meaningful for server and Azure ML URIs; sqlite and file URIs yield non-web URLs
-(legacy hazard §12.13, kept as is). The URL is for display (log lines), so it is built from the
-masked URI: credentials in the tracking URI never reach it.
+Only an ``http``/``https`` tracking server, or an Azure ML workspace, has a web UI; for any other
+URI (sqlite, file, a plain path, postgresql, databricks) there is no run URL and None is returned.
+The URL is for display (log lines), so it is built from the masked URI: credentials in the
+tracking URI never reach it.
 """
 
 from __future__ import annotations
 
+from typing import Optional
+from urllib.parse import urlsplit, urlunsplit
+
 import mlflow
 
-from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.uri_masking import mask_tracking_uri
 
-logger = get_logger(__name__)
+AZUREML_SCHEME = "azureml://"
+WEB_SCHEMES = frozenset({"http", "https"})
 
 
-def get_mlflow_run_url(experiment_id: str, run_id: str) -> str:
-    """Return ``<base>/#/experiments/<experiment_id>/runs/<run_id>`` for the current URI.
+def web_base_url(tracking_uri: str) -> Optional[str]:
+    """``scheme://host/path`` of the UI serving ``tracking_uri``, or None if it has no web UI.
 
-    Base: an ``azureml://`` URI has every ``azureml://`` replaced by ``https://``; any other
-    Azure URI is cut before its first ``/mlflow``; everything else is used unchanged.
+    A leading ``azureml://`` becomes ``https://`` (only the scheme; the rest is kept). An Azure
+    URI (``azureml`` anywhere) is cut before its first ``/mlflow``. Query, fragment and trailing
+    slashes are dropped.
     """
-    tracking_uri = mlflow.get_tracking_uri()
+    if tracking_uri[: len(AZUREML_SCHEME)].lower() == AZUREML_SCHEME:
+        tracking_uri = "https://" + tracking_uri[len(AZUREML_SCHEME) :]
+    elif "azureml" in tracking_uri.lower():
+        tracking_uri = tracking_uri.split("/mlflow")[0]
     try:
-        if tracking_uri.startswith("azureml://"):
-            base_url = tracking_uri.replace("azureml://", "https://")
-        elif "azureml" in tracking_uri.lower():
-            base_url = tracking_uri.split("/mlflow")[0]
-        else:
-            base_url = tracking_uri
-        return f"{mask_tracking_uri(base_url)}/#/experiments/{experiment_id}/runs/{run_id}"
-    except Exception as exc:
-        logger.warning("Could not build MLflow run URL: %s", exc)
-        return f"{mask_tracking_uri(tracking_uri)}/#/experiments/{experiment_id}/runs/{run_id}"
+        parts = urlsplit(tracking_uri)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in WEB_SCHEMES or not parts.netloc:
+        return None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+def get_mlflow_run_url(experiment_id: str, run_id: str) -> Optional[str]:
+    """``<base>/#/experiments/<experiment_id>/runs/<run_id>`` for the current URI (see
+    ``web_base_url``), or None when the tracking URI has no web UI (sqlite, file, ...)."""
+    base = web_base_url(mlflow.get_tracking_uri())
+    if base is None:
+        return None
+    return f"{mask_tracking_uri(base)}/#/experiments/{experiment_id}/runs/{run_id}"
