@@ -406,6 +406,23 @@ def test_benchmark_version_suffix_commits_the_reserved_name(tracking_store, gold
     golden.check(result={"name": name, "reserved": reserved, "after_run": read_counter(config_dir)})
 
 
+@pytest.mark.parametrize("storage_env", [None, "colab"], ids=["same_env", "storage_env_differs"])
+def test_benchmark_next_name_follows_the_committed_version(tracking_store, golden, storage_env):
+    """The commit lands under the reservation's key, so the next name gets the next version."""
+    mlflow_cfg = {"naming": {"run_name": {"auto_increment": {"enabled": True}}}}
+    config_dir, output_dir = _project(tracking_store.tmp_path, "benchmark", mlflow_cfg)
+    (config_dir / "naming.yaml").write_text(
+        'patterns:\n  benchmarking: "{env}_{model}_benchmark_{trial_id}"\n', encoding="utf-8"
+    )
+    context = NamingContext("benchmarking", "deberta", "local", storage_env=storage_env, trial_id="trial_3")
+    tracker = MLflowBenchmarkTracker("benchmark")
+    first = build_mlflow_run_name(context, config_dir=config_dir)
+    with _start_benchmark(tracker, run_name=first, context=context, output_dir=output_dir):
+        pass
+    second = build_mlflow_run_name(context, config_dir=config_dir)
+    golden.check(result={"names": [first, second], "counter": read_counter(config_dir)})
+
+
 @pytest.mark.parametrize(
     "context", [None, NamingContext("benchmarking", "deberta", "local")], ids=["no_context", "no_trial_id"]
 )

@@ -13,6 +13,7 @@ from infrastructure.naming.mlflow.run_keys import (
     build_counter_key,
     build_mlflow_run_key,
     build_mlflow_run_key_hash,
+    build_run_name_counter_key,
 )
 
 
@@ -110,3 +111,16 @@ def test_hash_encodes_utf8() -> None:
 
 def test_counter_key() -> None:
     assert build_counter_key("proj", "hpo", "h" * 64, "colab") == f"proj:hpo:{'h' * 64}:colab"
+
+
+@pytest.mark.parametrize(
+    ("storage_env", "expected_env"), [(None, "local"), ("", "local"), ("drive", "drive")]
+)
+def test_run_name_counter_key_uses_storage_env_else_environment(
+    storage_env: str | None, expected_env: str
+) -> None:
+    context = NamingContext("benchmarking", "bert", "local", storage_env=storage_env, trial_id="t1")
+    assert (
+        build_run_name_counter_key("proj", context, "h" * 64)
+        == f"proj:benchmarking:{'h' * 64}:{expected_env}"
+    )

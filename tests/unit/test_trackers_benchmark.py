@@ -164,14 +164,19 @@ def test_versioned_name_commits_its_reservation(
     assert build_mlflow_run_name(context, config_dir=config_dir).endswith("_2")
 
 
-def test_commit_uses_environment_not_storage_env(tracker: MLflowBenchmarkTracker, project: Path) -> None:
+def test_commit_uses_the_reservation_key_when_storage_env_differs(
+    tracker: MLflowBenchmarkTracker, project: Path
+) -> None:
     context = NamingContext("benchmarking", "bert", "local", storage_env="drive", trial_id="trial_1")
     config_dir = project / "config"
     name = build_mlflow_run_name(context, config_dir=config_dir)
-    with start(tracker, project, context, run_name=name):
+    with start(tracker, project, context, run_name=name) as run:
         pass
     counter = json.loads(get_run_name_counter_path(project, config_dir).read_text(encoding="utf-8"))
-    assert [e["status"] for e in counter["allocations"]] == ["reserved"]
+    (entry,) = counter["allocations"]
+    assert (entry["status"], entry["run_id"]) == ("committed", run.info.run_id)
+    assert entry["counter_key"].endswith(":drive")
+    assert build_mlflow_run_name(context, config_dir=config_dir).endswith("_2")
 
 
 def test_disabled_benchmark_stage(

@@ -47,3 +47,12 @@ def build_mlflow_run_key_hash(run_key: str) -> str:
 def build_counter_key(project_name: str, process_type: str, run_key_hash: str, environment: str) -> str:
     """Key of the run-name version counter: ``{project}:{process_type}:{hash}:{env}``."""
     return f"{project_name}:{process_type}:{run_key_hash}:{environment}"
+
+
+def build_run_name_counter_key(project_name: str, context: NamingContext, run_key_hash: str) -> str:
+    """Counter key of ``context``'s ``_N`` run-name versions, for the reservation and the commit alike.
+
+    Its environment part is ``storage_env``, falling back to ``environment`` when empty.
+    """
+    environment = context.storage_env or context.environment
+    return build_counter_key(project_name, context.process_type, run_key_hash, environment)

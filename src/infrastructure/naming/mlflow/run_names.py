@@ -18,9 +18,9 @@ from typing import Any, Dict, Optional
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.naming_config import load_naming_policy
 from infrastructure.naming.mlflow.run_keys import (
-    build_counter_key,
     build_mlflow_run_key,
     build_mlflow_run_key_hash,
+    build_run_name_counter_key,
 )
 from infrastructure.tracking.mlflow.config_loader import get_auto_increment_config, get_naming_config
 from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path
@@ -146,7 +146,7 @@ def build_mlflow_run_name(
     try:
         project = get_naming_config(policy_dir)["project_name"]
         run_key_hash = build_mlflow_run_key_hash(build_mlflow_run_key(context))
-        counter_key = build_counter_key(project, context.process_type, run_key_hash, storage_env)
+        counter_key = build_run_name_counter_key(project, context, run_key_hash)
         version = reserve_run_name_version(
             counter_key,
             f"pending_{clock().isoformat()}",

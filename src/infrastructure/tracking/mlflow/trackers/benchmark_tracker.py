@@ -13,9 +13,9 @@ import mlflow
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import (
-    build_counter_key,
     build_mlflow_run_key,
     build_mlflow_run_key_hash,
+    build_run_name_counter_key,
 )
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
 from infrastructure.tracking.mlflow.config_loader import get_naming_config
@@ -136,15 +136,14 @@ class MLflowBenchmarkTracker(BaseTracker):
     def _commit_name_version(
         run_name: str, context: NamingContext, run_key_hash: str, run_id: str, config_dir: Path
     ) -> None:
-        """Commit the ``_N`` suffix of ``run_name``; errors only warn."""
+        """Commit the ``_N`` suffix of ``run_name`` under the key build_mlflow_run_name reserved it; errors
+        only warn."""
         match = VERSION_SUFFIX_PATTERN.search(run_name)
         if match is None:
             return
         try:
             project = get_naming_config(config_dir)["project_name"]
-            # Commits under context.environment while build_mlflow_run_name reserved under
-            # storage_env: with storage_env != environment the commit matches nothing (legacy).
-            counter_key = build_counter_key(project, "benchmarking", run_key_hash, context.environment)
+            counter_key = build_run_name_counter_key(project, context, run_key_hash)
             commit_run_name_version(counter_key, run_id, int(match.group(1)), config_dir.parent, config_dir)
         except Exception as exc:
             logger.warning("Could not commit run-name version for %r: %s", run_name, exc)
