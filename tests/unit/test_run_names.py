@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from pathlib import Path
 from typing import Any, Dict
 
 import pytest
 from mlflow.tracking import MlflowClient
+from pytest_mock import MockerFixture
 
+from training.execution import run_names
 from training.execution.run_names import build_training_run_name_with_fallback
 
 REPO_CONFIG = Path(__file__).resolve().parents[2] / "config"
@@ -163,11 +166,28 @@ def test_hpo_trial_fills_model_and_hash_from_parent_run(local_mlflow: str, confi
     assert name == "local_roberta_hpo_trial_study-01234567_t05"
 
 
-def test_unreadable_parent_is_ignored(local_mlflow: str, config_dir: Path) -> None:
-    name = build_training_run_name_with_fallback(
-        "hpo_trial", model="bert", trial_number=1, parent_run_id="f" * 32, config_dir=config_dir
-    )
+def test_missing_parent_is_ignored_quietly(
+    local_mlflow: str, config_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger=run_names.__name__):
+        name = build_training_run_name_with_fallback(
+            "hpo_trial", model="bert", trial_number=1, parent_run_id="f" * 32, config_dir=config_dir
+        )
     assert name == "local_bert_hpo_trial_study-unknown_t01"
+    assert caplog.records == []
+
+
+def test_unreadable_parent_is_named_without_it_and_warns_with_the_reason(
+    local_mlflow: str, config_dir: Path, caplog: pytest.LogCaptureFixture, mocker: MockerFixture
+) -> None:
+    mocker.patch.object(MlflowClient, "get_run", side_effect=ConnectionError("network down"))
+    with caplog.at_level(logging.WARNING, logger=run_names.__name__):
+        name = build_training_run_name_with_fallback(
+            "hpo_trial", model="bert", trial_number=1, parent_run_id="f" * 32, config_dir=config_dir
+        )
+    assert name == "local_bert_hpo_trial_study-unknown_t01"
+    assert "Could not read parent run ffffffff" in caplog.text
+    assert "network down" in caplog.text
 
 
 def test_hpo_trial_without_model_or_hash_falls_back(config_dir: Path) -> None:

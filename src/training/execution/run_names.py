@@ -6,11 +6,13 @@ import os
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_names import build_mlflow_run_name
 from infrastructure.naming.platform import detect_platform
+from infrastructure.tracking.mlflow.hash_utils import NO_SUCH_RUN_ERROR_CODES
 from infrastructure.tracking.mlflow.masked_logging import get_logger
 from infrastructure.tracking.mlflow.utils import infer_config_dir_from_path
 
@@ -21,13 +23,19 @@ HPO_TRIAL_TYPES = ("hpo_trial", "hpo_trial_fold")
 
 
 def _parent_study_hash_and_model(parent_run_id: str) -> tuple[Optional[str], Optional[str]]:
-    """``code.study_key_hash`` and ``code.model`` tags of the parent run (None, None on error)."""
+    """``code.study_key_hash`` and ``code.model`` tags of the parent run; (None, None) when it cannot be read.
+
+    A parent that does not exist is logged at debug; any other error (network, server,
+    permissions) at warning with its reason, since the name then lacks the parent's hash and model.
+    """
     try:
         tags = MlflowClient().get_run(parent_run_id).data.tags
-        return tags.get("code.study_key_hash"), tags.get("code.model")
     except Exception as exc:
-        logger.debug("Could not read parent run %s: %s", parent_run_id, exc)
+        missing = isinstance(exc, MlflowException) and exc.error_code in NO_SUCH_RUN_ERROR_CODES
+        log = logger.debug if missing else logger.warning
+        log("Could not read parent run %s (%s); naming without its study hash and model", parent_run_id, exc)
         return None, None
+    return tags.get("code.study_key_hash"), tags.get("code.model")
 
 
 def _systematic_name(
