@@ -12,7 +12,7 @@ import hashlib
 import json
 import tarfile
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -81,6 +81,25 @@ def tracked_run(
         return
     with active_run:
         yield active_run
+
+
+def log_metrics_batched(metrics: Iterable[tuple[str, float]]) -> None:
+    """Log ``(key, value)`` pairs to the active run in one ``mlflow.log_metrics`` call (step 0).
+
+    Stores what the legacy ``mlflow.log_metric`` per pair stored: a key that repeats flushes the
+    pairs before it first (both values stay in the key's history), and when the iterable raises
+    midway the pairs produced before it still land, then the error propagates.
+    """
+    pending: Dict[str, float] = {}
+    try:
+        for key, value in metrics:
+            if key in pending:
+                batch, pending = pending, {}
+                mlflow.log_metrics(batch)
+            pending[key] = value
+    finally:
+        if pending:
+            mlflow.log_metrics(pending)
 
 
 class BaseTracker:

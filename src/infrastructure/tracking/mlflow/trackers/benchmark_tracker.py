@@ -24,6 +24,7 @@ from infrastructure.tracking.mlflow.trackers.base import (
     ARTIFACT_RETRY,
     BaseTracker,
     log_artifact_with_retry,
+    log_metrics_batched,
     stage_option,
     tracked_run,
 )
@@ -177,20 +178,24 @@ class MLflowBenchmarkTracker(BaseTracker):
             if data is None and benchmark_json_path is not None and Path(benchmark_json_path).is_file():
                 data = json.loads(Path(benchmark_json_path).read_text(encoding="utf-8"))
             results = _batch_results(data or {})
-            for size, stats in sorted(results.items()):
-                for suffix, key in (
-                    ("ms", "mean_ms"),
-                    ("p50_ms", "p50_ms"),
-                    ("p95_ms", "p95_ms"),
-                    ("p99_ms", "p99_ms"),
-                ):
-                    if key in stats:
-                        mlflow.log_metric(f"latency_batch_{size}_{suffix}", float(stats[key]))
-            if results:
-                largest = results[max(results)]
-                throughput = largest.get("throughput_samples_per_sec")
-                if throughput is not None:
-                    mlflow.log_metric("throughput_samples_per_sec", float(throughput))
+
+            def pairs() -> Iterator[tuple[str, float]]:
+                for size, stats in sorted(results.items()):
+                    for suffix, key in (
+                        ("ms", "mean_ms"),
+                        ("p50_ms", "p50_ms"),
+                        ("p95_ms", "p95_ms"),
+                        ("p99_ms", "p99_ms"),
+                    ):
+                        if key in stats:
+                            yield f"latency_batch_{size}_{suffix}", float(stats[key])
+                if results:
+                    largest = results[max(results)]
+                    throughput = largest.get("throughput_samples_per_sec")
+                    if throughput is not None:
+                        yield "throughput_samples_per_sec", float(throughput)
+
+            log_metrics_batched(pairs())
             if benchmark_json_path is not None and Path(benchmark_json_path).is_file():
                 config_dir = infer_config_dir_from_path(Path(benchmark_json_path))
                 if stage_option(STAGE, "log_artifacts", config_dir):

@@ -16,6 +16,7 @@ from infrastructure.tracking.mlflow.trackers.base import (
     CONVERSION_RETRY,
     BaseTracker,
     log_artifact_with_retry,
+    log_metrics_batched,
     stage_option,
     tracked_run,
     update_index_for_run,
@@ -99,16 +100,20 @@ class MLflowConversionTracker(BaseTracker):
         ONNX file goes under a directory named after the file, the log under ``conversion_log.txt/``;
         3 upload attempts each. Errors only warn.
         """
-        try:
-            mlflow.log_metric("conversion_success", 1.0 if conversion_success else 0.0)
-            onnx = Path(onnx_model_path) if onnx_model_path is not None else None
+        onnx = Path(onnx_model_path) if onnx_model_path is not None else None
+
+        def pairs() -> Iterator[tuple[str, float]]:
+            yield "conversion_success", 1.0 if conversion_success else 0.0
             if onnx is not None and onnx.is_file():
                 size_mb = onnx.stat().st_size / BYTES_PER_MB
-                mlflow.log_metric("onnx_model_size_mb", size_mb)
+                yield "onnx_model_size_mb", size_mb
                 if original_checkpoint_size and size_mb > 0:
-                    mlflow.log_metric("compression_ratio", float(original_checkpoint_size) / size_mb)
+                    yield "compression_ratio", float(original_checkpoint_size) / size_mb
             if smoke_test_passed is not None:
-                mlflow.log_metric("smoke_test_passed", 1.0 if smoke_test_passed else 0.0)
+                yield "smoke_test_passed", 1.0 if smoke_test_passed else 0.0
+
+        try:
+            log_metrics_batched(pairs())
             if (
                 onnx is not None
                 and onnx.is_file()

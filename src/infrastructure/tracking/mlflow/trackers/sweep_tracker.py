@@ -20,7 +20,12 @@ from infrastructure.tracking.mlflow.hash_utils import (
     get_study_key_hash_from_run,
 )
 from infrastructure.tracking.mlflow.masked_logging import get_logger
-from infrastructure.tracking.mlflow.trackers.base import BaseTracker, tracked_run, upload_directory_archive
+from infrastructure.tracking.mlflow.trackers.base import (
+    BaseTracker,
+    log_metrics_batched,
+    tracked_run,
+    upload_directory_archive,
+)
 from infrastructure.tracking.mlflow.utils import get_mlflow_run_id, infer_config_dir_from_path
 
 logger = get_logger(__name__)
@@ -157,12 +162,18 @@ class MLflowSweepTracker(BaseTracker):
 
         Every error is swallowed (logged).
         """
-        try:
+        best: Any = None
+
+        def summary() -> Iterator[tuple[str, float]]:
+            nonlocal best
             trials = list(study.trials)
-            mlflow.log_metric("n_trials", len(trials))
-            mlflow.log_metric("n_completed_trials", sum(1 for t in trials if _is_complete(t)))
+            yield "n_trials", len(trials)
+            yield "n_completed_trials", sum(1 for t in trials if _is_complete(t))
             best = study.best_trial
-            mlflow.log_metric(f"best_{objective_metric}", float(best.value))
+            yield f"best_{objective_metric}", float(best.value)
+
+        try:
+            log_metrics_batched(summary())
             for key, value in best.params.items():
                 mlflow.log_param(f"best_{key}", value)
             self._link_best_trial(parent_run_id, best.number, config_dir)

@@ -19,6 +19,7 @@ from infrastructure.tracking.mlflow.trackers.base import (
     ARTIFACT_RETRY,
     BaseTracker,
     log_artifact_with_retry,
+    log_metrics_batched,
     stage_option,
     tracked_run,
     update_index_for_run,
@@ -148,12 +149,15 @@ class MLflowTrainingTracker(BaseTracker):
         per_entity_metrics: Optional[Mapping[str, Mapping[str, float]]] = None,
     ) -> None:
         """Log metrics (no step) and per-entity metrics as ``{entity}_{metric}`` to the active run."""
-        try:
+        def pairs() -> Iterator[tuple[str, float]]:
             for key, value in metrics.items():
-                mlflow.log_metric(key, float(value))
+                yield key, float(value)
             for entity, entity_metrics in (per_entity_metrics or {}).items():
                 for key, value in entity_metrics.items():
-                    mlflow.log_metric(f"{entity}_{key}", float(value))
+                    yield f"{entity}_{key}", float(value)
+
+        try:
+            log_metrics_batched(pairs())
         except Exception as exc:
             logger.warning("Could not log training metrics: %s", exc)
 
