@@ -134,9 +134,7 @@ class MLflowSweepTracker(BaseTracker):
             tags["azureml.sweep"] = "true"
             params = _sweep_params(hpo, backbone, study_name, checkpoint_config, storage_path, should_resume)
             mlflow.set_tags(tags)
-            for key, value in params.items():
-                if value is not None:
-                    mlflow.log_param(key, value)
+            mlflow.log_params({key: value for key, value in params.items() if value is not None})
 
         with tracked_run(run_name, STAGE, config_dir, setup) as run:
             yield run
@@ -174,8 +172,8 @@ class MLflowSweepTracker(BaseTracker):
 
         try:
             log_metrics_batched(summary())
-            for key, value in best.params.items():
-                mlflow.log_param(f"best_{key}", value)
+            if best.params:
+                mlflow.log_params({f"best_{key}": value for key, value in best.params.items()})
             self._link_best_trial(parent_run_id, best.number, config_dir)
             hpo = hpo_config or {}
             log_best = bool((hpo.get("mlflow") or {}).get("log_best_checkpoint", True))
