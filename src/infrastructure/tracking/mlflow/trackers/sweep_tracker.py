@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
 import mlflow
+from mlflow.entities import Param, RunTag
 from mlflow.tracking import MlflowClient
 
 from infrastructure.naming.context import NamingContext
@@ -34,6 +35,12 @@ STAGE = "hpo"
 BEST_TRIAL_SEARCH_LIMIT = 100
 BEST_CHECKPOINT_ARCHIVE = "best_trial_checkpoint.tar.gz"
 BEST_CHECKPOINT_MANIFEST = "best_trial_checkpoint_manifest.json"
+
+
+def _active_or_new_run_id() -> str:
+    """The active run's id; with none active, a run is started (as ``mlflow.log_param`` would)."""
+    active = mlflow.active_run() or mlflow.start_run()
+    return str(active.info.run_id)
 
 
 def _is_complete(trial: Any) -> bool:
@@ -208,9 +215,11 @@ class MLflowSweepTracker(BaseTracker):
         )
         for run in runs:
             if run.data.tags.get("mlflow.parentRunId") == parent_run_id:
-                mlflow.log_param("best_trial_run_id", run.info.run_id)
-                mlflow.set_tag("best_trial_run_id", run.info.run_id)
-                mlflow.set_tag("best_trial_number", str(trial_number))
+                best_id = run.info.run_id
+                tags = [RunTag("best_trial_run_id", best_id), RunTag("best_trial_number", str(trial_number))]
+                client.log_batch(
+                    _active_or_new_run_id(), params=[Param("best_trial_run_id", best_id)], tags=tags
+                )
                 return
 
     def log_best_checkpoint(
