@@ -65,7 +65,8 @@ def tests(session: nox.Session) -> None:
 
     1. the golden catalog on the file backend, with the branch-coverage gate for the four
        modules the consolidation rewrites;
-    2. unit and harness tests (file backend), coverage appended and reported;
+    2. unit and harness tests (file backend), coverage appended and reported, and tests/perf (the
+       HPO workload's REST calls per endpoint, pinned, on an mlflow server it starts);
     3. goldens and harness tests again on sqlite, on a real mlflow server (sqlite-backed) and on
        that server over PostgreSQL (binaries from the pinned pgserver wheel);
     4. the mutation ratchet on tag_helpers.py (so the mutation session cannot rot);
@@ -84,6 +85,7 @@ def tests(session: nox.Session) -> None:
         "pytest",
         "tests/unit",
         "tests/harness",
+        "tests/perf",
         *xdist,
         "--cov",
         "--cov-append",
