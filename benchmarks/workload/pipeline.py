@@ -65,7 +65,7 @@ def counting_rest_calls() -> Iterator[Counter[str]]:
     import mlflow.utils.rest_utils as rest_utils
 
     counts: Counter[str] = Counter()
-    original = rest_utils.http_request
+    original: Any = rest_utils.http_request
 
     def counted(host_creds: Any, endpoint: str, method: str, *args: Any, **kwargs: Any) -> Any:
         counts[f"{method} {endpoint}"] += 1

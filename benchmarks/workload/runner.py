@@ -44,7 +44,7 @@ class Workload:
     folds: int
 
 
-def _python_path(src: Path) -> str:
+def python_path(src: Path) -> str:
     # The code under test first; then this checkout for pipeline_demo, benchmarks and mlflow_golden.
     parts = [str(src), str(ROOT), str(SRC), os.environ.get("PYTHONPATH", "")]
     return os.pathsep.join(part for part in parts if part)
@@ -73,7 +73,7 @@ def run_worker(
         command.append("--no-snapshot")
     env = {
         **os.environ,
-        "PYTHONPATH": _python_path(code.src),
+        "PYTHONPATH": python_path(code.src),
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0",
         "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
     }
