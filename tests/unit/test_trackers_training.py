@@ -206,12 +206,38 @@ def test_body_exception_propagates_and_fails_run(tracker: MLflowTrainingTracker,
 def test_setup_error_ends_run_failed_and_yields_none(
     tracker: MLflowTrainingTracker, output_dir: Path, mocker: MockerFixture
 ) -> None:
-    mocker.patch("mlflow.set_tags", side_effect=RuntimeError("tag store down"))
+    mocker.patch(
+        "infrastructure.tracking.mlflow.trackers.training_tracker.build_mlflow_tags",
+        side_effect=RuntimeError("tag config broken"),
+    )
     with tracker.start_training_run("r", "bert", output_dir=output_dir) as run:
         assert run is None
     (result,) = all_runs()
     assert result.info.status == "FAILED"
     assert mlflow.active_run() is None
+
+
+def test_a_new_run_is_created_with_its_tags_without_a_separate_tag_write(
+    tracker: MLflowTrainingTracker, output_dir: Path, mocker: MockerFixture
+) -> None:
+    set_tags = mocker.spy(mlflow, "set_tags")
+    with tracker.start_training_run("r", "bert", output_dir=output_dir) as run:
+        assert run is not None
+    assert set_tags.call_count == 0
+    assert stored(run).data.tags["mlflow.runType"] == "training"
+
+
+def test_a_run_resumed_through_mlflow_run_id_gets_its_tags_after_the_start(
+    tracker: MLflowTrainingTracker, output_dir: Path, mocker: MockerFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    experiment_id = mlflow.get_experiment_by_name("training-exp").experiment_id
+    existing = MlflowClient().create_run(experiment_id, run_name="existing").info.run_id
+    monkeypatch.setenv("MLFLOW_RUN_ID", existing)
+    set_tags = mocker.spy(mlflow, "set_tags")
+    with tracker.start_training_run("r", "bert", output_dir=output_dir) as run:
+        assert run is not None and run.info.run_id == existing
+    assert set_tags.call_count == 1
+    assert stored(run).data.tags["mlflow.runType"] == "training"
 
 
 def test_start_error_yields_none(tracker: MLflowTrainingTracker, output_dir: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import mlflow
+from mlflow.environment_variables import MLFLOW_RUN_ID
 from mlflow.tracking import MlflowClient
 
 from infrastructure.naming.context import NamingContext
@@ -60,19 +62,37 @@ def tracked_run(
     stage: str,
     config_dir: Optional[Path],
     setup: Callable[[Any], None],
+    tags: Optional[Callable[[], Dict[str, Any]]] = None,
 ) -> Iterator[Optional[Any]]:
-    """Run ``mlflow.start_run(run_name=...)``, apply ``setup(active_run)``, yield the ActiveRun once."""
+    """Run ``mlflow.start_run(run_name=..., tags=tags())``, apply ``setup(active_run)``, yield the
+    ActiveRun once.
+
+    A new run is created with its tags (no separate tag write); a run resumed through
+    ``MLFLOW_RUN_ID`` gets them in one ``set_tags`` right after the start, before ``setup``. When
+    ``tags()`` raises, the run is started without them and ends FAILED, as when ``setup`` raises.
+    """
     if not is_stage_enabled(stage, config_dir):
         logger.info("MLflow tracking disabled for stage %s; no run created", stage)
         yield None
         return
+    run_tags: Optional[Dict[str, Any]] = None
+    tags_error: Optional[Exception] = None
     try:
-        active_run = mlflow.start_run(run_name=run_name)
+        run_tags = tags() if tags is not None else None
+    except Exception as exc:
+        tags_error = exc
+    creating = not os.environ.get(MLFLOW_RUN_ID.name)  # else start_run resumes that run
+    try:
+        active_run = mlflow.start_run(run_name=run_name, tags=run_tags if creating else None)
     except Exception as exc:
         logger.warning("Could not start MLflow run %r: %s", run_name, exc)
         yield None
         return
     try:
+        if tags_error is not None:
+            raise tags_error
+        if run_tags and not creating:
+            mlflow.set_tags(run_tags)
         setup(active_run)
     except Exception as exc:
         logger.warning("Setting up MLflow run %r failed: %s; ending it FAILED", run_name, exc)

@@ -106,10 +106,13 @@ class MLflowBenchmarkTracker(BaseTracker):
         """
         config_dir = infer_config_dir_from_path(output_dir)
 
-        def setup(active_run: Any) -> None:
+        def run_key_hash_of(context: Optional[NamingContext]) -> str:
             if context is None:
                 raise ValueError("Benchmarking requires trial_id for run_key")
-            run_key_hash = build_mlflow_run_key_hash(build_mlflow_run_key(context))
+            return build_mlflow_run_key_hash(build_mlflow_run_key(context))
+
+        def tags() -> Dict[str, Any]:
+            run_key_hash = run_key_hash_of(context)
             tags = build_mlflow_tags(
                 context=context,
                 output_dir=output_dir,
@@ -127,10 +130,14 @@ class MLflowBenchmarkTracker(BaseTracker):
             tags["mlflow.runName"] = run_name
             if benchmark_key:
                 tags["benchmark_key"] = benchmark_key
-            mlflow.set_tags(tags)
+            return tags
+
+        def setup(active_run: Any) -> None:
+            assert context is not None  # tags() raised otherwise and the run ended FAILED
+            run_key_hash = run_key_hash_of(context)
             self._commit_name_version(run_name, context, run_key_hash, active_run.info.run_id, config_dir)
 
-        with tracked_run(run_name, STAGE, config_dir, setup) as run:
+        with tracked_run(run_name, STAGE, config_dir, setup, tags) as run:
             yield run
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 
 import mlflow
 
@@ -47,22 +47,24 @@ class MLflowConversionTracker(BaseTracker):
         """Start a conversion run; ``code.parent_run_id`` = ``parent_run_id`` or ``source_training_run``."""
         config_dir = infer_config_dir_from_path(output_dir)
 
-        def setup(active_run: Any) -> None:
-            tags = build_mlflow_tags(
+        def tags() -> Dict[str, Any]:
+            run_tags = build_mlflow_tags(
                 context=context,
                 output_dir=output_dir,
                 parent_run_id=parent_run_id or source_training_run,
                 group_id=group_id,
                 config_dir=config_dir,
             )
-            tags["conversion_type"] = conversion_type
-            tags["mlflow.runType"] = "conversion"
+            run_tags["conversion_type"] = conversion_type
+            run_tags["mlflow.runType"] = "conversion"
             if source_training_run:
-                tags["source_training_run"] = source_training_run
-            mlflow.set_tags(tags)
+                run_tags["source_training_run"] = source_training_run
+            return run_tags
+
+        def setup(active_run: Any) -> None:
             update_index_for_run(context, active_run, output_dir)
 
-        with tracked_run(run_name, STAGE, config_dir, setup) as run:
+        with tracked_run(run_name, STAGE, config_dir, setup, tags) as run:
             yield run
 
     def log_conversion_parameters(

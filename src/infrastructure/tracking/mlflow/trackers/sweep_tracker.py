@@ -116,7 +116,13 @@ class MLflowSweepTracker(BaseTracker):
         """
         config_dir = infer_config_dir_from_path(output_dir)
 
-        def setup(active_run: Any) -> None:
+        def params() -> Dict[str, Any]:
+            return _sweep_params(
+                dict(hpo_config), backbone, study_name, checkpoint_config, storage_path, should_resume
+            )
+
+        def tags() -> Dict[str, Any]:
+            params()  # a missing config key raises before any tag is written (the run ends FAILED)
             hpo = dict(hpo_config)
             study_key_hash = None
             if data_config and train_config and context is not None and context.model:
@@ -139,11 +145,12 @@ class MLflowSweepTracker(BaseTracker):
             tags["azureml.runType"] = "sweep"
             tags["mlflow.runType"] = "sweep"
             tags["azureml.sweep"] = "true"
-            params = _sweep_params(hpo, backbone, study_name, checkpoint_config, storage_path, should_resume)
-            mlflow.set_tags(tags)
-            mlflow.log_params({key: value for key, value in params.items() if value is not None})
+            return tags
 
-        with tracked_run(run_name, STAGE, config_dir, setup) as run:
+        def setup(active_run: Any) -> None:
+            mlflow.log_params({key: value for key, value in params().items() if value is not None})
+
+        with tracked_run(run_name, STAGE, config_dir, setup, tags) as run:
             yield run
 
     def log_final_metrics(

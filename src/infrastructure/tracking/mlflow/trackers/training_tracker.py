@@ -87,17 +87,19 @@ class MLflowTrainingTracker(BaseTracker):
         """
         config_dir = infer_config_dir_from_path(output_dir)
 
-        def setup(active_run: Any) -> None:
-            tags = build_mlflow_tags(
+        def tags() -> Dict[str, Any]:
+            run_tags = build_mlflow_tags(
                 context=context,
                 output_dir=output_dir,
                 parent_run_id=parent_run_id,
                 group_id=group_id,
                 config_dir=config_dir,
             )
-            tags["mlflow.runType"] = "training"
-            tags["training_type"] = training_type
-            mlflow.set_tags(tags)
+            run_tags["mlflow.runType"] = "training"
+            run_tags["training_type"] = training_type
+            return run_tags
+
+        def setup(active_run: Any) -> None:
             update_index_for_run(context, active_run, output_dir)
             if context is not None and output_dir is not None:
                 try:
@@ -105,7 +107,7 @@ class MLflowTrainingTracker(BaseTracker):
                 except Exception as exc:
                     logger.warning("Could not write MLflow info to metadata.json: %s", exc)
 
-        with tracked_run(run_name, STAGE, config_dir, setup) as run:
+        with tracked_run(run_name, STAGE, config_dir, setup, tags) as run:
             yield run
 
     def log_training_parameters(
