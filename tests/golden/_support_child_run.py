@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import mlflow
-from mlflow.entities import RunStatus
 
 from infrastructure.tracking.mlflow import runs
 
@@ -123,17 +122,3 @@ def client_read_of_new_run(known: Arranged) -> Callable[..., bool]:
         return bool(args) and args[0] not in existing
 
     return match
-
-
-def resume_update(*args: Any, **kwargs: Any) -> bool:
-    """The ``update_run_info`` that ``start_run(run_id=...)`` makes to resume a run.
-
-    It alone passes ``run_status=RUNNING`` by keyword (end_run passes FINISHED/FAILED; the
-    stores' renames on ``set_tag("mlflow.runName")`` pass the status positionally).
-    """
-    return kwargs.get("run_status") == RunStatus.RUNNING
-
-
-def failed_update(*args: Any, **kwargs: Any) -> bool:
-    """The ``update_run_info`` that ends a run FAILED (``set_terminated`` passes the status by keyword)."""
-    return kwargs.get("run_status") == RunStatus.FAILED

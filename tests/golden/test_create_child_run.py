@@ -106,21 +106,19 @@ def test_deleted_named_experiment_fails_both_creates_and_raises_at_entry(trackin
 
 
 # -- active run / fluent experiment (R3, R4) -----------------------------------------------------
-def test_active_run_experiment_is_used_then_the_blocked_start_ends_the_child_failed(tracking_store, golden):
+def test_active_run_experiment_is_found_but_the_active_run_blocks_the_child(tracking_store, golden):
     arrange(tracking_store.client)
     start_live_run(tracking_store.client)
     golden.check(result=run_child(golden, MISSING_RUN_ID, "1"))
 
 
-def test_active_run_does_not_override_the_parent_experiment_but_still_blocks_the_start(
-    tracking_store, golden
-):
+def test_active_run_does_not_override_the_parent_experiment_but_blocks_the_child(tracking_store, golden):
     known = arrange(tracking_store.client)
     start_live_run(tracking_store.client)
     golden.check(result=run_child(golden, known.parent_id, "1"))
 
 
-def test_set_experiment_elsewhere_blocks_the_start_so_the_child_ends_failed(tracking_store, golden):
+def test_set_experiment_elsewhere_does_not_move_the_child(tracking_store, golden):
     known = arrange(tracking_store.client)
     mlflow.set_experiment("elsewhere")
     golden.check(result=run_child(golden, known.parent_id, "3", additional_tags={"extra": "x"}))
@@ -204,14 +202,14 @@ def test_tag_value_over_mlflows_limit_raises_for_the_tuple_shape_before_any_stor
     golden.check()
 
 
-def test_caller_run_name_differing_goes_through_f2_and_renames_the_single_child(tracking_store, golden):
+def test_caller_run_name_tag_names_the_child_in_its_single_create(tracking_store, golden):
     known = arrange(tracking_store.client)
     golden.check(
         result=run_child(golden, known.parent_id, "4", additional_tags={"extra": "x", RUN_NAME_TAG: "custom"})
     )
 
 
-def test_f2_stringifies_a_none_tag_value(tracking_store, golden):
+def test_none_tag_value_is_sent_as_the_string_none(tracking_store, golden):
     known = arrange(tracking_store.client)
     golden.check(
         result=run_child(
@@ -252,13 +250,13 @@ def test_azure_caller_run_name_equal_to_trial_name_keeps_a_single_create(trackin
     golden.check(result=run_child(golden, known.parent_id, "4", additional_tags={RUN_NAME_TAG: "trial_4"}))
 
 
-def test_azure_caller_run_name_differing_goes_through_f2(tracking_store, golden):
+def test_azure_caller_run_name_tag_names_the_child_in_its_single_create(tracking_store, golden):
     known = arrange(tracking_store.client)
     tracking_store.use_azureml()
     golden.check(result=run_child(golden, known.parent_id, "4", additional_tags={RUN_NAME_TAG: "custom"}))
 
 
-def test_azure_f2_keeps_the_caller_parent_tag_unrepaired(tracking_store, golden):
+def test_azure_caller_parent_tag_is_repaired_also_with_a_caller_run_name(tracking_store, golden):
     known = arrange(tracking_store.client)
     tracking_store.use_azureml()
     tags = {PARENT_TAG: "caller-parent", RUN_NAME_TAG: "custom"}

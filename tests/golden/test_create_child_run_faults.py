@@ -1,10 +1,9 @@
 """Golden scenarios: runs.create_child_run fault paths (legacy-core §1.1 steps 2, 3, 5-9; §9.1.8).
 
 Real store calls are made to fail with ``store_faults`` to reach the guarded branches: the parent
-read, the guarded create G and its reads, F2's create and per-tag writes, the start of the child,
-ending a child that could not be started, the F1 fluent run, and the Azure-only re-read,
-verification read and tag repair. Matchers pick calls by what they are (see _support_child_run), so
-the goldens hold on every backend.
+read, the guarded create G and its reads, F2's create and per-tag writes, the F1 fluent run, and the
+Azure-only re-read, verification read and tag repair. Matchers pick calls by what they are (see
+_support_child_run), so the goldens hold on every backend.
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ from _support_child_run import (
     PARENT_TAG,
     arrange,
     client_read_of_new_run,
-    failed_update,
     read_of,
-    resume_update,
     run_child,
     tag_key_is,
 )
@@ -61,32 +58,10 @@ def test_parent_read_failing_without_experiment_name_falls_back_to_an_independen
     golden.check(result=run_child(golden, known.parent_id, "3"))
 
 
-# -- start of the child fails -> the child ends FAILED, the error is raised ----------------------
-def test_start_failing_ends_the_child_failed_and_raises_at_entry(tracking_store, golden, store_faults):
-    known = arrange(tracking_store.client)
-    store_faults.fail("update_run_info", calls=1, match=resume_update)
-    golden.check(result=run_child(golden, known.parent_id, "3", additional_tags={"extra": "x"}))
-
-
-def test_start_failing_and_ending_the_child_failing_raises_the_start_error(
-    tracking_store, golden, store_faults
-):
-    known = arrange(tracking_store.client)
-    store_faults.fail("update_run_info", calls=1, match=resume_update)
-    store_faults.fail("update_run_info", calls=1, match=failed_update)
-    golden.check(result=run_child(golden, known.parent_id, "3"))
-
-
 # -- F1 ------------------------------------------------------------------------------------------
 def test_independent_run_start_failing_raises_at_entry(tracking_store, golden, store_faults):
     arrange(tracking_store.client)
     store_faults.fail("create_run", calls=1)
-    golden.check(result=run_child(golden, MISSING_RUN_ID, "2"))
-
-
-def test_independent_run_parent_tag_failing_skips_the_trial_number_tag(tracking_store, golden, store_faults):
-    arrange(tracking_store.client)
-    store_faults.fail("set_tag", calls=1, match=tag_key_is(PARENT_TAG))
     golden.check(result=run_child(golden, MISSING_RUN_ID, "2"))
 
 
@@ -138,10 +113,3 @@ def test_azure_tag_repair_failing_keeps_the_single_child_with_the_caller_parent_
     golden.check(
         result=run_child(golden, known.parent_id, "4", additional_tags={PARENT_TAG: "caller-parent"})
     )
-
-
-def test_azure_start_failing_ends_the_child_failed_and_raises_at_entry(tracking_store, golden, store_faults):
-    known = arrange(tracking_store.client)
-    tracking_store.use_azureml()
-    store_faults.fail("update_run_info", calls=1, match=resume_update)
-    golden.check(result=run_child(golden, known.parent_id, "4"))

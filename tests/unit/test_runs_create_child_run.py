@@ -101,18 +101,13 @@ def test_unreadable_parent_falls_back_to_the_named_experiment(client: MlflowClie
     assert child.data.tags[PARENT_TAG] == "missing-parent"
 
 
-def test_active_run_experiment_is_used_when_parent_and_name_give_none(client: MlflowClient) -> None:
+def test_an_active_fluent_run_blocks_the_child_and_nothing_is_created(client: MlflowClient) -> None:
     outer_experiment = client.create_experiment("outer")
     with mlflow.start_run(experiment_id=outer_experiment) as outer:
         with pytest.raises(Exception, match="is already active"), create_child_run("missing-parent", "5"):
             pass
-        children = [
-            run
-            for run in client.search_runs(experiment_ids=[outer_experiment])
-            if run.info.run_id != outer.info.run_id
-        ]
-    assert [run.info.run_name for run in children] == ["trial_5"]
-    assert children[0].info.status == "FAILED"
+        runs = client.search_runs(experiment_ids=[outer_experiment])
+    assert [run.info.run_id for run in runs] == [outer.info.run_id]
 
 
 # --- F1: no experiment ------------------------------------------------------------------------
@@ -144,22 +139,15 @@ def test_f1_body_exception_ends_the_run_failed(client: MlflowClient) -> None:
     assert client.get_run(run_id).info.status == "FAILED"
 
 
-def test_f1_tag_guard_skips_trial_number_when_the_parent_tag_fails(
+def test_f1_writes_the_parent_and_trial_tags_with_the_create(
     client: MlflowClient, mocker: MockerFixture
 ) -> None:
-    real_set_tag = mlflow.set_tag
-
-    def fail_on_parent_tag(key: str, value: Any) -> None:
-        if key == PARENT_TAG:
-            raise MlflowException("tag write failed")
-        real_set_tag(key, value)
-
-    mocker.patch.object(mlflow, "set_tag", side_effect=fail_on_parent_tag)
+    set_tag = mocker.spy(MlflowClient, "set_tag")
     with create_child_run("missing-parent", "9") as yielded:
         run_id = yielded.info.run_id
     tags = client.get_run(run_id).data.tags
-    assert PARENT_TAG not in tags
-    assert "trial_number" not in tags
+    assert (tags[PARENT_TAG], tags["trial_number"]) == ("missing-parent", "9")
+    assert set_tag.call_count == 0
 
 
 @pytest.mark.parametrize("parent_run_id", [None, ""], ids=["none", "empty"])
@@ -193,19 +181,27 @@ def test_f2_run_name_conflict_creates_without_tags_then_renames_via_set_tag(
 
 
 def test_f2_skips_tags_that_fail_to_set(client: MlflowClient, parent_id: str, mocker: MockerFixture) -> None:
-    real_set_tag = MlflowClient.set_tag
+    real_create_run, real_set_tag = MlflowClient.create_run, MlflowClient.set_tag
+    tagged_creates: list[int] = []
+
+    def fail_the_tagged_create(self: MlflowClient, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("tags") and PARENT_TAG in kwargs["tags"] and not tagged_creates:
+            tagged_creates.append(1)
+            raise MlflowException("create with tags failed")
+        return real_create_run(self, *args, **kwargs)
 
     def fail_trial_number(self: MlflowClient, run_id: str, key: str, value: Any, **kwargs: Any) -> None:
         if key == "trial_number":
             raise MlflowException("tag write failed")
         real_set_tag(self, run_id, key, value, **kwargs)
 
+    mocker.patch.object(MlflowClient, "create_run", fail_the_tagged_create)
     mocker.patch.object(MlflowClient, "set_tag", fail_trial_number)
-    with create_child_run(parent_id, "2", additional_tags={"mlflow.runName": "custom"}):
+    with create_child_run(parent_id, "2", additional_tags={"extra": "x"}):
         child = client.get_run(mlflow.active_run().info.run_id)  # type: ignore[union-attr]
     assert "trial_number" not in child.data.tags
-    assert child.data.tags[PARENT_TAG] == parent_id
-    assert child.info.run_name == "custom"
+    assert (child.data.tags[PARENT_TAG], child.data.tags["extra"]) == (parent_id, "x")
+    assert child.info.run_name == "trial_2"
 
 
 def test_f2_own_create_failure_surfaces_at_with_entry(
@@ -222,26 +218,42 @@ def test_f2_own_create_failure_surfaces_at_with_entry(
 # --- F3: start failed -------------------------------------------------------------------------
 
 
-def test_a_child_that_cannot_start_ends_failed_and_the_start_error_is_raised(
+def test_set_experiment_elsewhere_does_not_move_the_child_out_of_the_parents_experiment(
     client: MlflowClient, experiment_id: str, parent_id: str
 ) -> None:
-    other_id = mlflow.set_experiment("other").experiment_id  # start_run(run_id=child) now raises
-    body_ran = False
-    with pytest.raises(MlflowException, match="Cannot start run"), create_child_run(parent_id, "3"):
-        body_ran = True
-    assert not body_ran
-    [child] = runs_named(client, experiment_id, "trial_3")
-    assert child.info.status == "FAILED"
-    assert client.search_runs([other_id]) == []
-    assert mlflow.active_run() is None
-
-
-def test_a_child_that_cannot_start_or_end_still_raises_the_start_error(
-    client: MlflowClient, experiment_id: str, parent_id: str, mocker: MockerFixture
-) -> None:
-    mlflow.set_experiment("other")
-    mocker.patch.object(MlflowClient, "set_terminated", side_effect=MlflowException("store down"))
-    with pytest.raises(MlflowException, match="Cannot start run"), create_child_run(parent_id, "3"):
+    other_id = mlflow.set_experiment("other").experiment_id
+    with create_child_run(parent_id, "3"):
         pass
     [child] = runs_named(client, experiment_id, "trial_3")
-    assert child.info.status == "RUNNING"
+    assert child.info.status == "FINISHED"
+    assert client.search_runs([other_id]) == []
+
+
+def test_the_callers_run_name_tag_names_the_child_in_its_single_create(
+    client: MlflowClient, experiment_id: str, parent_id: str, mocker: MockerFixture
+) -> None:
+    create = mocker.spy(MlflowClient, "create_run")
+    with create_child_run(parent_id, "3", additional_tags={"mlflow.runName": "custom"}):
+        pass
+    [child] = runs_named(client, experiment_id, "custom")
+    assert child.data.tags["mlflow.runName"] == "custom"
+    assert create.call_count == 1
+
+
+def test_mlflow_run_id_in_the_environment_is_not_resumed(
+    client: MlflowClient, experiment_id: str, parent_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLFLOW_RUN_ID", parent_id)
+    with create_child_run(parent_id, "3"):
+        active_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
+    assert active_id != parent_id
+    assert [run.info.run_id for run in runs_named(client, experiment_id, "trial_3")] == [active_id]
+
+
+def test_the_created_child_is_not_read_back_on_a_non_azure_uri(
+    client: MlflowClient, parent_id: str, mocker: MockerFixture
+) -> None:
+    read = mocker.spy(MlflowClient, "get_run")
+    with create_child_run(parent_id, "6"):
+        child_id = mlflow.active_run().info.run_id  # type: ignore[union-attr]
+    assert child_id not in [call.args[1] for call in read.call_args_list]

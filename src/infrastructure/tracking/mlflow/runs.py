@@ -22,6 +22,7 @@ MLflow's limit raises ValueError before any store call).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ logger = get_logger(__name__)
 
 _PARENT_TAG = "mlflow.parentRunId"
 _RUN_NAME_TAG = "mlflow.runName"
+_ENV_RUN_ID = "MLFLOW_RUN_ID"
 
 #: Where an experiment id may come from, in the order a caller lists them.
 ExperimentSource = Literal["parent", "name", "active_run"]
@@ -221,20 +223,30 @@ def create_run_with_tags(
     tags: Dict[str, str],
     on_error: Literal["retry_without_tags", "raise"],
     check: Optional[Callable[[str], None]] = None,
+    *,
+    start: bool = False,
 ) -> Any:
-    """Create a run (RUNNING, not started) with ``tags``.
+    """Create a run with ``tags``: RUNNING and not started, or with ``start`` the active fluent run.
 
-    ``check`` (given the new run id) runs inside the same guard, so its errors count as a failed
-    create.
+    ``start`` creates through ``mlflow.start_run`` in the same single create call (MLflow adds its
+    context tags: user, source); the run is named after a caller's ``mlflow.runName`` tag, which
+    ``start_run`` would otherwise overwrite. ``check`` (given the new run id) runs inside the same
+    guard, so its errors count as a failed create.
 
     On any error: ``"raise"`` re-raises; ``"retry_without_tags"`` (F2) keeps a run the create
     already made (only ``check`` failed; its tags went in with the create), else creates the run
     without tags and sets them one by one, skipping failing ones. F2's own create failing
     propagates. So at most one run is created.
     """
+
+    def create(run_tags: Optional[Dict[str, str]]) -> Any:
+        if start:
+            return start_new_run(experiment_id, (run_tags or {}).get(_RUN_NAME_TAG, run_name), run_tags)
+        return client.create_run(experiment_id=experiment_id, tags=run_tags, run_name=run_name)
+
     run = None
     try:
-        run = client.create_run(experiment_id=experiment_id, tags=tags, run_name=run_name)
+        run = create(tags)
         if check is not None:
             check(run.info.run_id)
         return run
@@ -246,13 +258,23 @@ def create_run_with_tags(
             logger.warning("Checking run %s failed (%s); keeping it", run.info.run_id, exc)
             return run
         logger.warning("Creating the run with tags failed (%s); retrying without tags", exc)
-    run = client.create_run(experiment_id=experiment_id, run_name=run_name)
+    run = create(None)
     for key, value in tags.items():
         try:
             client.set_tag(run.info.run_id, key, value)
         except Exception as tag_exc:
             logger.warning("Could not set tag %s: %s", key, tag_exc)
     return run
+
+
+def start_new_run(experiment_id: Optional[str], run_name: str, tags: Optional[Dict[str, str]]) -> Any:
+    """``mlflow.start_run`` creating a new active run (never resuming ``MLFLOW_RUN_ID``'s run)."""
+    env_run_id = os.environ.pop(_ENV_RUN_ID, None)
+    try:
+        return mlflow.start_run(experiment_id=experiment_id, run_name=run_name, tags=tags)
+    finally:
+        if env_run_id is not None:
+            os.environ[_ENV_RUN_ID] = env_run_id
 
 
 def _create_child(
@@ -264,9 +286,13 @@ def _create_child(
     trial_number: Any,
     fold_idx: Optional[int],
     caller_tags: Optional[Dict[str, str]],
+    start: bool = False,
 ) -> Any:
-    """Tags, then create G under the policy; on Azure with ``azure_parent_check``, the parent
-    re-read before and the child's parent-tag check (and repair) after the create."""
+    """Tags, then create G under the policy (``start``: as the active fluent run).
+
+    On Azure with ``azure_parent_check``: the parent re-read before, and the child's parent-tag
+    check (and repair) after the create.
+    """
     tags = child_run_tags(policy, parent_run_id, run_name, trial_number, fold_idx, caller_tags)
     azure_check = policy.azure_parent_check and is_azure_uri()
     if azure_check:
@@ -279,14 +305,10 @@ def _create_child(
             client.set_tag(child_run_id, _PARENT_TAG, parent_run_id)
 
     logger.info("Creating child run %s for parent %s... in %s", run_name, parent_run_id[:12], experiment_id)
+    check = check_parent_tag if azure_check else None
     try:
         run = create_run_with_tags(
-            client,
-            experiment_id,
-            run_name,
-            tags,
-            policy.on_create_error,
-            check_parent_tag if azure_check else None,
+            client, experiment_id, run_name, tags, policy.on_create_error, check, start=start
         )
     except Exception as exc:
         policy.report.failed(exc)
@@ -350,9 +372,9 @@ def create_child_run(
 
     Default: a context manager that starts the child and ends it on exit. It yields None on the
     happy path (the child is the active fluent run and is ended FINISHED on exit, even when the
-    body raised) and an ``ActiveRun`` on the F1 fallback (no experiment). When starting the
-    created child fails, the child is ended FAILED and the error raised at ``with`` (no other run
-    is started). Nothing else happens before ``with``.
+    body raised) and an ``ActiveRun`` on the F1 fallback (no experiment). The child is created
+    as the active fluent run, so a failure to start it (another active run) creates nothing and
+    raises at ``with``. Nothing else happens before ``with``.
 
     ``return_tuple=True``: create the same child without starting it and return
     ``(run_id, Run)`` at once; with no experiment id this raises RuntimeError (there is no F1).
@@ -392,46 +414,19 @@ def _started_child_run(
     # F1: no experiment -> an independent fluent run; no Azure tags, no additional tags.
     if not experiment_id:
         logger.warning("No experiment for parent run %s...; starting an independent run", parent_run_id[:12])
-        with mlflow.start_run(run_name=run_name) as independent_run:
-            try:
-                mlflow.set_tag(_PARENT_TAG, parent_run_id)
-                mlflow.set_tag("trial_number", str(trial_number))
-            except Exception as exc:
-                logger.warning("Could not set child tags on the independent run: %s", exc)
+        independent_tags = {_PARENT_TAG: parent_run_id, "trial_number": str(trial_number)}
+        with start_new_run(None, run_name, independent_tags) as independent_run:
             yield independent_run
         return
 
-    child_run_id = _create_child(
-        TRIAL_CHILD_RUN, client, experiment_id, parent_run_id, run_name, trial_number, None, additional_tags
-    ).info.run_id
-
-    # Start the created child as the active fluent run.
-    try:
-        logger.info("Starting child run %s... (parent %s...)", child_run_id[:12], parent_run_id[:12])
-        mlflow.start_run(run_id=child_run_id)
-    except Exception as exc:
-        # The trial must not log into a run without its parent link: end the child, raise.
-        logger.error("Could not start child run %s: %s", child_run_id, exc)
-        _end_failed(client, child_run_id)
-        raise
-
-    # Happy path yields None; the top run always ends FINISHED, then errors re-raise.
+    # The child is created as the active fluent run (one create call, no resume).
+    child_args = (parent_run_id, run_name, trial_number, None, additional_tags)
+    _create_child(TRIAL_CHILD_RUN, client, experiment_id, *child_args, start=True)
+    # Happy path yields None; the child always ends FINISHED, then errors re-raise.
     try:
         yield None
     finally:
         mlflow.end_run()
-
-
-def _end_failed(client: MlflowClient, run_id: str) -> None:
-    """End ``run_id`` FAILED: the fluent run if it is the active one, else through the client."""
-    try:
-        active = mlflow.active_run()
-        if active is not None and active.info.run_id == run_id:
-            mlflow.end_run("FAILED")
-        else:
-            client.set_terminated(run_id, "FAILED")
-    except Exception as exc:
-        logger.error("Could not end child run %s FAILED: %s", run_id, exc)
 
 
 def create_run_safe(

@@ -151,6 +151,7 @@ class MLflowTrainingTracker(BaseTracker):
         per_entity_metrics: Optional[Mapping[str, Mapping[str, float]]] = None,
     ) -> None:
         """Log metrics (no step) and per-entity metrics as ``{entity}_{metric}`` to the active run."""
+
         def pairs() -> Iterator[tuple[str, float]]:
             for key, value in metrics.items():
                 yield key, float(value)
