@@ -85,8 +85,9 @@ def create_training_mlflow_run(
     standalone run through ``runs.standalone_experiment_id`` (the named experiment, created if
     missing, or the parent's; no parent tag is added) and ``runs.create_run_with_tags``
     (re-raise). The run is RUNNING and not started. Added here: with ``root_dir``, ``config_dir``
-    and ``context`` the local index is updated, and a run URL is logged; errors of both are
-    swallowed. Tag values are sent as ``str``; one over MLflow's limit raises ValueError first.
+    and ``context`` the local index is updated, and a run URL is logged (for URIs with a web UI);
+    errors of both are swallowed. Tag values are sent as ``str``; one over MLflow's limit raises
+    ValueError first.
     """
     tags = tag_values(tags)
     if run_id:
@@ -117,9 +118,8 @@ def create_training_mlflow_run(
             logger.warning("Could not update the MLflow index: %s", exc)
 
     try:
-        logger.info(
-            "Created MLflow run %s...: %s", new_run_id[:12], get_mlflow_run_url(experiment_id, new_run_id)
-        )
+        url = get_mlflow_run_url(experiment_id, new_run_id)
+        logger.info("Created MLflow run %s...%s", new_run_id[:12], f": {url}" if url else "")
     except Exception as exc:
         logger.debug("Could not build the run URL: %s", exc)
 
