@@ -44,6 +44,21 @@ def test_the_ledger_text_is_stable_and_readable() -> None:
     assert text == ledger.dumps(ledger.loads(text))
 
 
+def test_kept_defects_read_back_after_the_changes() -> None:
+    written = ledger.Ledger((_change(),), (ledger.Kept("counter growth", "pruning buys little"),))
+    text = ledger.dumps(written)
+
+    assert text.endswith('[[kept]]\ntitle = "counter growth"\nwhy = "pruning buys little"\n')
+    assert ledger.loads(text) == written
+
+
+def test_appending_a_change_keeps_the_kept_defects() -> None:
+    kept = (ledger.Kept("t", "w"),)
+    extended = ledger.Ledger((_change(),), kept).with_change(_change("GC-2"))
+
+    assert (len(extended.changes), extended.kept) == (2, kept)
+
+
 def test_a_missing_ledger_is_empty(tmp_path: Path) -> None:
     assert ledger.load(tmp_path / ledger.LEDGER_NAME) == ledger.Ledger()
 
@@ -85,8 +100,10 @@ def test_an_existing_id_from_another_revision_is_refused() -> None:
             "id GC-1 is used twice",
         ),
         ("[[change]\n", "not valid TOML"),
+        ("[[kept]]\ntitle = 't'\n", "kept #1: 'why' must be a non-empty string"),
+        ("kept = 'x'\n", "'kept' must be an array of tables"),
     ],
-    ids=["bad-id", "no-why", "no-files", "duplicate-id", "not-toml"],
+    ids=["bad-id", "no-why", "no-files", "duplicate-id", "not-toml", "kept-without-why", "kept-not-a-table"],
 )
 def test_a_malformed_ledger_names_the_problem(text: str, problem: str) -> None:
     with pytest.raises(ledger.LedgerError, match=problem):

@@ -15,6 +15,13 @@ also crosses folders, so ``"*"`` is every golden file; any other item is a liter
 included); an item starting with ``!`` excludes what it matches (``["*", "!*.calls.json"]``: every
 snapshot, no budget). Entries are only ever appended, or extended by more files of the same revision;
 ``gate`` checks the ledger against the history of the golden files.
+
+A known defect deliberately left as the goldens pin it is listed as kept, with the reason; it
+names no files and the gate does not judge it::
+
+    [[kept]]
+    title = "Counter files grow without bound"
+    why = "An entry is ~200 bytes; pruning needs a rule that buys little."
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from typing import Any
 from mlflow_golden._golden_paths import BUDGET_SUFFIX
 
 __all__ = [
-    "LEDGER_NAME", "Change", "Ledger", "LedgerError",
+    "LEDGER_NAME", "Change", "Kept", "Ledger", "LedgerError",
     "describe", "dumps", "id_error", "load", "loads", "matches", "names", "write",
 ]  # fmt: skip
 
@@ -65,10 +72,19 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A known defect left as it is on purpose, and why."""
+
+    title: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Ledger:
-    """The changes, in the order they were made."""
+    """The changes, in the order they were made, and the defects kept on purpose."""
 
     changes: tuple[Change, ...] = ()
+    kept: tuple[Kept, ...] = ()
 
     def get(self, change_id: str) -> Change | None:
         return next((change for change in self.changes if change.id == change_id), None)
@@ -85,7 +101,7 @@ class Ledger:
             raise LedgerError(problem)
         existing = self.get(change.id)
         if existing is None:
-            return Ledger((*self.changes, change))
+            return replace(self, changes=(*self.changes, change))
         if existing.revision != change.revision:
             raise LedgerError(
                 f"{change.id} was recorded from {existing.revision[:12]}; files recorded from "
@@ -93,7 +109,7 @@ class Ledger:
             )
         files = existing.files + tuple(name for name in change.files if name not in existing.files)
         merged = replace(existing, files=files)
-        return Ledger(tuple(merged if c.id == change.id else c for c in self.changes))
+        return replace(self, changes=tuple(merged if c.id == change.id else c for c in self.changes))
 
     def naming(self, name: str) -> list[Change]:
         """The changes that name the file ``name``."""
@@ -178,7 +194,16 @@ def loads(text: str, source: str = "<string>") -> Ledger:
                 tuple(files),
             )
         )
-    return Ledger(tuple(changes))
+    return Ledger(tuple(changes), _kept(data.get("kept", []), source))
+
+
+def _kept(entries: Any, source: str) -> tuple[Kept, ...]:
+    if not isinstance(entries, list):
+        raise LedgerError(f"{source}: 'kept' must be an array of tables ([[kept]])")
+    return tuple(
+        Kept(_text(entry, "title", f"{source}: kept #{n}"), _text(entry, "why", f"{source}: kept #{n}"))
+        for n, entry in enumerate(entries, start=1)
+    )
 
 
 def load(path: Path) -> Ledger:
@@ -210,12 +235,12 @@ def _files(files: Iterable[str]) -> str:
 
 
 def dumps(ledger: Ledger) -> str:
-    """Stable text: the header comment, then one ``[[change]]`` table per entry, in order."""
+    """Stable text: the header comment, one ``[[change]]`` table per entry in order, then ``[[kept]]``."""
     blocks = [
         f"[[change]]\nid = {_string(c.id)}\ntitle = {_string(c.title)}\nwhy = {_string(c.why)}\n"
         f"revision = {_string(c.revision)}\nfiles = {_files(c.files)}\n"
         for c in ledger.changes
-    ]
+    ] + [f"[[kept]]\ntitle = {_string(k.title)}\nwhy = {_string(k.why)}\n" for k in ledger.kept]
     return _HEADER + "".join("\n" + block for block in blocks)
 
 
