@@ -390,14 +390,22 @@ def test_benchmark_lineage_parent_prefers_refit_over_sweep(tracking_store, golde
     golden.check()
 
 
-@pytest.mark.parametrize("storage_env", [None, "colab"], ids=["same_env", "storage_env_differs"])
-def test_benchmark_version_suffix_commits_the_reserved_name(tracking_store, golden, storage_env):
+def _auto_increment_benchmark_project(
+    tracking_store: Any, storage_env: Any
+) -> tuple[Any, Any, NamingContext]:
+    """A benchmark project whose run names get an ``_N`` version, and its benchmarking context."""
     mlflow_cfg = {"naming": {"run_name": {"auto_increment": {"enabled": True}}}}
     config_dir, output_dir = _project(tracking_store.tmp_path, "benchmark", mlflow_cfg)
     (config_dir / "naming.yaml").write_text(
         'patterns:\n  benchmarking: "{env}_{model}_benchmark_{trial_id}"\n', encoding="utf-8"
     )
     context = NamingContext("benchmarking", "deberta", "local", storage_env=storage_env, trial_id="trial_3")
+    return config_dir, output_dir, context
+
+
+@pytest.mark.parametrize("storage_env", [None, "colab"], ids=["same_env", "storage_env_differs"])
+def test_benchmark_version_suffix_commits_the_reserved_name(tracking_store, golden, storage_env):
+    config_dir, output_dir, context = _auto_increment_benchmark_project(tracking_store, storage_env)
     name = build_mlflow_run_name(context, config_dir=config_dir)
     reserved = read_counter(config_dir)
     tracker = MLflowBenchmarkTracker("benchmark")
@@ -409,12 +417,7 @@ def test_benchmark_version_suffix_commits_the_reserved_name(tracking_store, gold
 @pytest.mark.parametrize("storage_env", [None, "colab"], ids=["same_env", "storage_env_differs"])
 def test_benchmark_next_name_follows_the_committed_version(tracking_store, golden, storage_env):
     """The commit lands under the reservation's key, so the next name gets the next version."""
-    mlflow_cfg = {"naming": {"run_name": {"auto_increment": {"enabled": True}}}}
-    config_dir, output_dir = _project(tracking_store.tmp_path, "benchmark", mlflow_cfg)
-    (config_dir / "naming.yaml").write_text(
-        'patterns:\n  benchmarking: "{env}_{model}_benchmark_{trial_id}"\n', encoding="utf-8"
-    )
-    context = NamingContext("benchmarking", "deberta", "local", storage_env=storage_env, trial_id="trial_3")
+    config_dir, output_dir, context = _auto_increment_benchmark_project(tracking_store, storage_env)
     tracker = MLflowBenchmarkTracker("benchmark")
     first = build_mlflow_run_name(context, config_dir=config_dir)
     with _start_benchmark(tracker, run_name=first, context=context, output_dir=output_dir):
