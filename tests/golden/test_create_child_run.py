@@ -124,6 +124,15 @@ def test_set_experiment_elsewhere_does_not_move_the_child(tracking_store, golden
     golden.check(result=run_child(golden, known.parent_id, "3", additional_tags={"extra": "x"}))
 
 
+def test_mlflow_run_id_in_the_environment_is_not_resumed_instead_of_the_child(
+    tracking_store, golden, monkeypatch
+):
+    # A trial subprocess may carry MLFLOW_RUN_ID (setup_mlflow_tracking_env): the child is still created.
+    known = arrange(tracking_store.client)
+    monkeypatch.setenv("MLFLOW_RUN_ID", known.parent_id)
+    golden.check(result=run_child(golden, known.parent_id, "3"))
+
+
 # -- F1: no experiment at all --------------------------------------------------------------------
 def test_independent_run_gets_parent_and_trial_tags_but_not_additional_tags(tracking_store, golden):
     arrange(tracking_store.client)
