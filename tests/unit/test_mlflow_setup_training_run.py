@@ -242,6 +242,6 @@ def test_index_error_from_an_incomplete_context_is_swallowed(
 
 
 def test_url_error_is_swallowed(client: MlflowClient, mocker: MockerFixture) -> None:
-    mocker.patch.object(mlflow_setup, "get_mlflow_run_url", side_effect=ValueError("no url"))
+    mocker.patch.object(mlflow_setup, "web_url", side_effect=ValueError("no url"))
     run_id, run = create_training_mlflow_run("exp", "train")
     assert run.info.run_id == run_id

@@ -28,7 +28,7 @@ from infrastructure.tracking.mlflow.runs import (
 )
 from infrastructure.tracking.mlflow.tag_values import tag_values
 from infrastructure.tracking.mlflow.uri_masking import mask_uris_in_text
-from infrastructure.tracking.mlflow.urls import get_mlflow_run_url
+from infrastructure.tracking.mlflow.urls import get_mlflow_run_url as web_url
 
 logger = get_logger(__name__)
 
@@ -118,8 +118,7 @@ def create_training_mlflow_run(
             logger.warning("Could not update the MLflow index: %s", exc)
 
     try:
-        url = get_mlflow_run_url(experiment_id, new_run_id)
-        logger.info("Created MLflow run %s...%s", new_run_id[:12], f": {url}" if url else "")
+        logger.info("Created MLflow run %s %s", new_run_id, web_url(experiment_id, new_run_id) or "")
     except Exception as exc:
         logger.debug("Could not build the run URL: %s", exc)
 
