@@ -144,24 +144,15 @@ def find_mlflow_run(
 
     # P4-P7 take the first run in NEWEST_FIRST order.
     # P4: the run-key hash tag.
-    if hash_filter:
-        hit = _first_run_id(client, experiment_id, "Run-key-hash tag", hash_filter)
-        if hit:
-            return _hit(hit, STRATEGY_TAG_RUN_KEY_HASH)
-
-    # P5: context tags.
-    if not strict and context_filter:
-        hit = _first_run_id(client, experiment_id, "Context tag", context_filter)
-        if hit:
-            return _hit(hit, STRATEGY_TAG_CONTEXT)
-
-    # P6: run-name tag, only for a context carrying a run_name (a NamingContext never does).
-    if not strict and name_filter:
-        hit = _first_run_id(client, experiment_id, "Run-name tag", name_filter)
-        if hit:
-            return _hit(hit, STRATEGY_RUN_NAME_TAG)
-
-    # P7: the most recent run of the experiment, whatever it is.
+    searches = [(hash_filter, "Run-key-hash tag", STRATEGY_TAG_RUN_KEY_HASH)]
+    if not strict:  # P5: context tags; P6: the run-name tag (only a context with a run_name has one)
+        searches += [
+            (context_filter, "Context tag", STRATEGY_TAG_CONTEXT),
+            (name_filter, "Run-name tag", STRATEGY_RUN_NAME_TAG),
+        ]
+    for filter_string, what, strategy in searches:
+        if filter_string and (hit := _first_run_id(client, experiment_id, what, filter_string)):
+            return _hit(hit, strategy)
     if not strict:
         hit = _first_run_id(client, experiment_id, "Most-recent run")
         if hit:
