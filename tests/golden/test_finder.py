@@ -13,6 +13,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import mlflow
 import pytest
 from _support_legacy_support import UNKNOWN_RUN_ID, make_run, report
 from scenario_support import index_path, make_config_dir
@@ -20,7 +21,7 @@ from scenario_support import index_path, make_config_dir
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
-from infrastructure.tracking.mlflow.finder import find_mlflow_run, find_run_by_trial_id
+from infrastructure.tracking.mlflow.finder import TRIAL_ID_PAGE_SIZE, find_mlflow_run, find_run_by_trial_id
 from infrastructure.tracking.mlflow.index import update_mlflow_index
 from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
 from training.execution.mlflow_setup import create_training_mlflow_run
@@ -201,6 +202,41 @@ def test_local_index_incomplete_context_raises_the_run_key_value_error(tracking_
 def test_local_index_without_root_is_skipped(tracking_store, golden):
     _arrange(tracking_store.client)
     golden.check(result=_find(run_key_hash=RUN_KEY_HASH))
+
+
+def _index_older_under(root: Path, runs: dict[str, str], config_dir: Path | None = None) -> None:
+    """An index entry RUN_KEY_HASH -> ``older``: under ``root/outputs/cache``, or ``config_dir``'s."""
+    update_mlflow_index(
+        root,
+        RUN_KEY_HASH,
+        runs["older"],
+        runs["experiment_id"],
+        mlflow.get_tracking_uri(),
+        config_dir=config_dir,
+    )
+
+
+def test_local_index_root_dir_without_config_dir_reads_the_index_under_the_root(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    root = tracking_store.tmp_path / "root"
+    _index_older_under(root, runs)
+    golden.check(result=_find(run_key_hash=RUN_KEY_HASH, root_dir=root))
+
+
+def test_local_index_root_is_the_fifth_ancestor_of_output_dir(tracking_store, golden):
+    runs = _arrange(tracking_store.client)
+    root = tracking_store.tmp_path / "root"
+    _index_older_under(root, runs)
+    output_dir = root / "outputs" / "final" / "deberta" / "spec01" / "exec02"
+    golden.check(result=_find(run_key_hash=RUN_KEY_HASH, output_dir=output_dir))
+
+
+def test_local_index_is_not_read_with_a_config_dir_but_no_root(tracking_store, golden):
+    """P3 needs a root (``root_dir`` or ``output_dir``); a ``config_dir`` alone does not enable it."""
+    runs = _arrange(tracking_store.client)
+    config_dir = make_config_dir(tracking_store.tmp_path)
+    _index_older_under(config_dir.parent, runs, config_dir=config_dir)
+    golden.check(result=_find(run_key_hash=RUN_KEY_HASH, config_dir=config_dir, strict=False))
 
 
 # -- P4 tag_run_key_hash ---------------------------------------------------------------------------
@@ -392,6 +428,32 @@ def test_miss_in_an_empty_experiment_lists_all_seven_strategies(tracking_store, 
     golden.check(result=report(find_mlflow_run("empty", context=FINAL_CONTEXT, run_id=UNKNOWN_RUN_ID)))
 
 
+# -- direct query fallback (apply_lineage_tags' last resort) --------------------------------------
+def test_direct_query_fallback_miss_in_an_empty_experiment_lists_eight_strategies(tracking_store, golden):
+    _arrange(tracking_store.client)
+    tracking_store.client.create_experiment("empty")
+    golden.check(result=report(find_mlflow_run("empty", direct_query_fallback=True)))
+
+
+def test_direct_query_fallback_error_is_reported_not_raised(tracking_store, golden, store_faults):
+    """P7's search and the direct query's search fail: a miss report carrying the second error."""
+    _arrange(tracking_store.client)
+    store_faults.fail("search_runs", calls=(1, 2))
+    golden.check(result=_find(direct_query_fallback=True))
+
+
+def test_direct_query_fallback_runs_started_together_go_by_run_name(tracking_store, golden, store_faults):
+    """P7's search fails; of ten runs started in the same millisecond the direct query takes ``a-tied``
+    (by run name, not by the random run id the stores break ties with by default)."""
+    runs = _arrange(tracking_store.client)
+    tied = {
+        name: make_run(tracking_store.client, runs["experiment_id"], name, start_time=TIED)
+        for name in (f"{letter}-tied" for letter in "jihgfedcba")
+    }
+    store_faults.fail("search_runs", calls=1)
+    golden.check(result={"report": _find(direct_query_fallback=True), "a-tied": tied["a-tied"]})
+
+
 # -- strict mode -----------------------------------------------------------------------------------
 def test_strict_true_hit_reports_the_winning_strategy(tracking_store, golden):
     runs = _arrange(tracking_store.client)
@@ -564,6 +626,24 @@ def test_trial_id_runs_started_together_go_by_run_name(tracking_store, golden):
     )
 
 
+def test_trial_id_runs_started_together_go_by_run_name_not_by_run_id(tracking_store, golden):
+    """Of ten runs of the trial started in the same millisecond the search takes ``a-tied`` (by run
+    name, not by the random run id the stores break ties with by default)."""
+    runs = _trial_runs(tracking_store.client)
+    tied = {
+        name: make_run(
+            tracking_store.client,
+            runs["experiment_id"],
+            name,
+            tags={"code.trial_id": "trial_3"},
+            start_time=TIED,
+        )
+        for name in (f"{letter}-tied" for letter in "jihgfedcba")
+    }
+    found = report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT))
+    golden.check(result={"report": found, "a-tied": tied["a-tied"]})
+
+
 def test_trial_id_interrupted_other_than_true_counts_as_uninterrupted(tracking_store, golden):
     runs = _trial_runs(tracking_store.client)
     newest = make_run(
@@ -612,3 +692,23 @@ def test_trial_id_with_both_quote_kinds_raises_before_any_store_call(tracking_st
     with golden.catch_error():
         find_run_by_trial_id("trial_'\"3", experiment_name=EXPERIMENT)
     golden.check()
+
+
+def test_trial_id_search_error_with_experiment_name_is_reported(tracking_store, golden, store_faults):
+    """With an experiment name a failing search is not skipped: the miss report carries its error."""
+    _trial_runs(tracking_store.client)
+    store_faults.fail("search_runs", calls=1)
+    golden.check(result=report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT)))
+
+
+def test_trial_id_finds_an_uninterrupted_run_behind_a_full_page_of_interrupted_ones(tracking_store, golden):
+    """A whole first page of newer interrupted runs: the search reads the next page and finds ``trial-3``."""
+    runs = _trial_runs(tracking_store.client)
+    for number in range(TRIAL_ID_PAGE_SIZE - 1):  # with ``trial-3-interrupted``: one full page
+        tracking_store.client.create_run(
+            runs["experiment_id"],
+            run_name=f"interrupted-{number:03d}",
+            tags={"code.trial_id": "trial_3", "code.interrupted": "true"},
+        )
+    found = report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT))
+    golden.check(result={"report": found, "trial-3": runs["trial-3"]})
