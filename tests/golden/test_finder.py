@@ -269,6 +269,20 @@ def _tied_runs(client: Any, experiment_id: str, tags: dict[str, str] | None = No
     }
 
 
+#: Runs started together in the by-name tie-break scenarios. The stores' default tie-break is the
+#: random run id, so a search without the run-name order would still take ``tied-00`` 1 time in 40.
+MANY_TIED = 40
+
+
+def _many_tied_runs(client: Any, experiment_id: str, tags: dict[str, str] | None = None) -> str:
+    """``tied-39`` ... ``tied-00`` in that order, all started at TIED; the id of ``tied-00``."""
+    ids = [
+        make_run(client, experiment_id, f"tied-{number:02d}", tags=tags, start_time=TIED)
+        for number in reversed(range(MANY_TIED))
+    ]
+    return ids[-1]
+
+
 def test_tag_run_key_hash_runs_started_together_go_by_run_name(tracking_store, golden):
     runs = _arrange(tracking_store.client)
     tied = _tied_runs(tracking_store.client, runs["experiment_id"], {"code.run_key_hash": RUN_KEY_HASH})
@@ -443,15 +457,12 @@ def test_direct_query_fallback_error_is_reported_not_raised(tracking_store, gold
 
 
 def test_direct_query_fallback_runs_started_together_go_by_run_name(tracking_store, golden, store_faults):
-    """P7's search fails; of ten runs started in the same millisecond the direct query takes ``a-tied``
-    (by run name, not by the random run id the stores break ties with by default)."""
+    """P7's search fails; of MANY_TIED runs started in the same millisecond the direct query takes
+    ``tied-00``, the first by run name (not the lowest random run id)."""
     runs = _arrange(tracking_store.client)
-    tied = {
-        name: make_run(tracking_store.client, runs["experiment_id"], name, start_time=TIED)
-        for name in (f"{letter}-tied" for letter in "jihgfedcba")
-    }
+    first_by_name = _many_tied_runs(tracking_store.client, runs["experiment_id"])
     store_faults.fail("search_runs", calls=1)
-    golden.check(result={"report": _find(direct_query_fallback=True), "a-tied": tied["a-tied"]})
+    golden.check(result={"report": _find(direct_query_fallback=True), "tied-00": first_by_name})
 
 
 # -- strict mode -----------------------------------------------------------------------------------
@@ -627,21 +638,14 @@ def test_trial_id_runs_started_together_go_by_run_name(tracking_store, golden):
 
 
 def test_trial_id_runs_started_together_go_by_run_name_not_by_run_id(tracking_store, golden):
-    """Of ten runs of the trial started in the same millisecond the search takes ``a-tied`` (by run
-    name, not by the random run id the stores break ties with by default)."""
+    """Of MANY_TIED runs of the trial started in the same millisecond the search takes ``tied-00``,
+    the first by run name (not the lowest random run id)."""
     runs = _trial_runs(tracking_store.client)
-    tied = {
-        name: make_run(
-            tracking_store.client,
-            runs["experiment_id"],
-            name,
-            tags={"code.trial_id": "trial_3"},
-            start_time=TIED,
-        )
-        for name in (f"{letter}-tied" for letter in "jihgfedcba")
-    }
+    first_by_name = _many_tied_runs(
+        tracking_store.client, runs["experiment_id"], {"code.trial_id": "trial_3"}
+    )
     found = report(find_run_by_trial_id("trial_3", experiment_name=EXPERIMENT))
-    golden.check(result={"report": found, "a-tied": tied["a-tied"]})
+    golden.check(result={"report": found, "tied-00": first_by_name})
 
 
 def test_trial_id_interrupted_other_than_true_counts_as_uninterrupted(tracking_store, golden):
