@@ -465,6 +465,14 @@ def test_direct_query_fallback_runs_started_together_go_by_run_name(tracking_sto
     golden.check(result={"report": _find(direct_query_fallback=True), "tied-00": first_by_name})
 
 
+def test_most_recent_of_many_runs_started_together_goes_by_run_name(tracking_store, golden):
+    """P7: of MANY_TIED runs started in the same millisecond the newest-run search takes ``tied-00``,
+    the first by run name (not the lowest random run id)."""
+    runs = _arrange(tracking_store.client)
+    first_by_name = _many_tied_runs(tracking_store.client, runs["experiment_id"])
+    golden.check(result={"report": _find(), "tied-00": first_by_name})
+
+
 # -- strict mode -----------------------------------------------------------------------------------
 def test_strict_true_hit_reports_the_winning_strategy(tracking_store, golden):
     runs = _arrange(tracking_store.client)
