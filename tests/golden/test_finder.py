@@ -21,7 +21,7 @@ from scenario_support import index_path, make_config_dir
 from infrastructure.naming.context import NamingContext
 from infrastructure.naming.mlflow.run_keys import build_mlflow_run_key, build_mlflow_run_key_hash
 from infrastructure.naming.mlflow.tags import build_mlflow_tags
-from infrastructure.tracking.mlflow.finder import TRIAL_ID_PAGE_SIZE, find_mlflow_run, find_run_by_trial_id
+from infrastructure.tracking.mlflow.finder import find_mlflow_run, find_run_by_trial_id
 from infrastructure.tracking.mlflow.index import update_mlflow_index
 from infrastructure.tracking.mlflow.trackers.training_tracker import MLflowTrainingTracker
 from training.execution.mlflow_setup import create_training_mlflow_run
@@ -715,6 +715,10 @@ def test_trial_id_search_error_with_experiment_name_is_reported(tracking_store, 
 
 def test_trial_id_finds_an_uninterrupted_run_behind_a_full_page_of_interrupted_ones(tracking_store, golden):
     """A whole first page of newer interrupted runs: the search reads the next page and finds ``trial-3``."""
+    # Imported here: the page size is new since GC-5, and the module must import on the baseline code
+    # (provenance re-records this module's baseline scenarios there).
+    from infrastructure.tracking.mlflow.finder import TRIAL_ID_PAGE_SIZE
+
     runs = _trial_runs(tracking_store.client)
     for number in range(TRIAL_ID_PAGE_SIZE - 1):  # with ``trial-3-interrupted``: one full page
         tracking_store.client.create_run(
