@@ -380,9 +380,8 @@ def create_child_run(
     ``(run_id, Run)`` at once; with no experiment id this raises RuntimeError (there is no F1).
     """
     require_parent_run_id(parent_run_id)
-    additional_tags = tag_values(additional_tags)
     run_name = f"trial_{trial_number}"
-    if return_tuple:
+    if return_tuple:  # create_child_run_with checks the tags itself
         return create_child_run_with(
             TRIAL_CHILD_RUN,
             parent_run_id,
@@ -391,7 +390,8 @@ def create_child_run(
             tags=additional_tags,
             trial_number=trial_number,
         )
-    return _started_child_run(parent_run_id, trial_number, run_name, experiment_name, additional_tags)
+    tags = tag_values(additional_tags)  # at the call, before ``with``
+    return _started_child_run(parent_run_id, trial_number, run_name, experiment_name, tags)
 
 
 @contextmanager
